@@ -1,0 +1,25 @@
+"""The append-only event store: store URLs, codecs, recorders and reading in order.
+
+Knows nothing about conversations; any eventsourcing aggregate can be stored.
+"""
+
+from eventlog.errors import (
+    ConcurrencyConflictError,
+    EventLogError,
+    StoreUnavailableError,
+    StoreURLError,
+)
+from eventlog.store import EventLog, RecordedEvent, open_store
+from eventlog.url import StoreURL, parse_store_url
+
+__all__ = [
+    "ConcurrencyConflictError",
+    "EventLog",
+    "EventLogError",
+    "RecordedEvent",
+    "StoreURL",
+    "StoreURLError",
+    "StoreUnavailableError",
+    "open_store",
+    "parse_store_url",
+]

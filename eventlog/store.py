@@ -1,0 +1,193 @@
+"""An opened event store: append aggregates' new events, read everything back in order.
+
+This is the small API the rest of Pidgin uses; the eventsourcing library stays behind
+it. Every store keeps one global order (the library's notification ids, called
+*positions* here), so a reader can ask for "everything after position N".
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    PersistenceError,
+    RecordConflictError,
+)
+from eventsourcing.utils import get_topic
+
+from eventlog.errors import ConcurrencyConflictError, StoreUnavailableError, StoreURLError
+from eventlog.url import StoreURL, parse_store_url
+
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+TRANSCODER_TOPIC = "eventlog.codec:MsgspecTranscoder"
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """One event as read back from the log, with its place in the global order."""
+
+    position: int
+    originator_id: UUID
+    version: int
+    topic: str
+    event: Any
+
+    @property
+    def type_name(self) -> str:
+        """The event's class name, e.g. ``MessageCompleted``."""
+        return self.topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+
+
+class _LogApplication(Application[UUID]):
+    """The eventsourcing application that owns the recorder, mapper and repository."""
+
+    name = "PidginLog"
+
+
+class EventLog:
+    """An append-only event store opened from a URL."""
+
+    def __init__(self, url: StoreURL) -> None:
+        self.url = url
+        self._app = _LogApplication(env=_environment_for(url))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def save(self, *items: Aggregate | DomainEventProtocol[UUID]) -> list[int]:
+        """Append aggregates' pending events (or given events) atomically; return positions.
+
+        Returns only after the store has committed them (the durability promise).
+        Raises :class:`ConcurrencyConflictError` when another writer got there first.
+        """
+        try:
+            recordings = self._app.save(*items)
+        except (IntegrityError, RecordConflictError) as error:
+            raise ConcurrencyConflictError(
+                f"another writer already appended to this conversation ({error})"
+            ) from None
+        return [recording.notification.id for recording in recordings]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
+        """Rebuild one aggregate from its events (optionally up to ``version``)."""
+        return self._app.repository.get(aggregate_id, version=version)
+
+    def aggregate_events(self, aggregate_id: UUID) -> list[Any]:
+        """All events of one aggregate, oldest first."""
+        return list(self._app.events.get(aggregate_id))
+
+    def read(
+        self,
+        after: int = 0,
+        *,
+        event_types: Sequence[type] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[RecordedEvent]:
+        """Yield every event after ``after`` in global order, decoded.
+
+        ``event_types`` limits the read to those classes (the store filters them).
+        """
+        for notification in self.read_notifications(after, event_types, batch_size):
+            yield self.decode(notification)
+
+    def read_notifications(
+        self,
+        after: int = 0,
+        event_types: Sequence[type] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[Notification]:
+        """Yield the stored (still encoded) events after ``after`` in global order."""
+        topics = [get_topic(cls) for cls in event_types]
+        position = after
+        while True:
+            batch = self._app.recorder.select_notifications(
+                start=position, limit=batch_size, topics=topics, inclusive_of_start=False
+            )
+            yield from batch
+            if len(batch) < batch_size:
+                return
+            position = batch[-1].id
+
+    def decode(self, notification: Notification) -> RecordedEvent:
+        """Turn one stored notification into a domain event (upcasting old versions)."""
+        domain_event = self._app.mapper.to_domain_event(notification)
+        return RecordedEvent(
+            position=notification.id,
+            originator_id=domain_event.originator_id,
+            version=notification.originator_version,
+            topic=notification.topic,
+            event=domain_event,
+        )
+
+    def max_position(self) -> int:
+        """The position of the newest event, 0 for an empty store."""
+        return self._app.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        self._app.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
+    """Open the store named by ``url``, creating it unless ``create`` is False.
+
+    Raises :class:`StoreURLError` for a URL that cannot be understood and
+    :class:`StoreUnavailableError` for one that cannot be opened.
+    """
+    parsed = parse_store_url(url) if isinstance(url, str) else url
+    if parsed.scheme == "sqlite":
+        assert parsed.path is not None
+        if not create and not parsed.path.is_file():
+            raise StoreUnavailableError(f"no store at {parsed}: {parsed.path} does not exist")
+        _prepare_sqlite_path(parsed)
+    elif parsed.scheme in ("jsonl", "postgresql"):
+        raise StoreUnavailableError(
+            f"the {parsed.scheme} store is not available in this version; use sqlite:///PATH"
+        )
+    try:
+        return EventLog(parsed)
+    except (PersistenceError, sqlite3.Error, OSError) as error:
+        raise StoreUnavailableError(f"cannot open store {parsed}: {error}") from None
+
+
+def _prepare_sqlite_path(url: StoreURL) -> None:
+    assert url.path is not None
+    if url.path.is_dir():
+        raise StoreUnavailableError(f"store path {url.path} is a directory, not a database file")
+    try:
+        url.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreUnavailableError(f"cannot create {url.path.parent}: {error.strerror}") from None
+    if not os.access(url.path.parent, os.W_OK):
+        raise StoreUnavailableError(f"cannot write to {url.path.parent}: permission denied")
+
+
+def _environment_for(url: StoreURL) -> dict[str, str]:
+    """The eventsourcing environment that selects the store's persistence module."""
+    env = {"TRANSCODER_TOPIC": TRANSCODER_TOPIC}
+    if url.scheme == "sqlite":
+        assert url.path is not None
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(url.path),
+            SQLITE_LOCK_TIMEOUT="30",
+        )
+        return env
+    raise StoreURLError(f"no persistence module for scheme {url.scheme!r}")

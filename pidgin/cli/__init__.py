@@ -1,0 +1,44 @@
+"""The ``pidgin`` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from pidgin.cli.chat import chat
+from pidgin.cli.common import UserError
+from pidgin.cli.listing import list_command
+from pidgin.cli.replay import replay
+
+
+class PidginGroup(click.Group):
+    """Turns every expected failure into a one-line error with exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from eventlog import EventLogError
+        from pidgin.errors import PidginError
+
+        try:
+            return super().invoke(ctx)
+        except (PidginError, EventLogError, LookupError) as error:
+            raise UserError(str(error)) from None
+
+
+@click.group(cls=PidginGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pidgin")
+def cli() -> None:
+    """Pidgin records conversations between AI models and rebuilds every output from the log.
+
+    Every event of a conversation is appended to an event store (SQLite by default);
+    transcripts and other outputs are projections that `pidgin replay` can rebuild.
+    """
+
+
+cli.add_command(chat)
+cli.add_command(replay)
+cli.add_command(list_command)
+
+
+def main() -> None:
+    cli()

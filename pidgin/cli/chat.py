@@ -1,0 +1,135 @@
+"""``pidgin chat``: record one conversation between two models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+
+DEFAULT_PROMPT = "Hello! What would you like to talk about?"
+
+
+@click.command()
+@click.option(
+    "-a",
+    "--agent-a",
+    default="local:test",
+    show_default=True,
+    metavar="MODEL",
+    help="Model for agent A: provider:model or an alias (e.g. local:test).",
+)
+@click.option(
+    "-b",
+    "--agent-b",
+    default="local:test",
+    show_default=True,
+    metavar="MODEL",
+    help="Model for agent B.",
+)
+@click.option(
+    "-p",
+    "--prompt",
+    default=DEFAULT_PROMPT,
+    show_default=True,
+    help="The opening prompt both agents start from.",
+)
+@click.option(
+    "-t",
+    "--turns",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Number of turns; in each turn both agents speak once.",
+)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(0.0, 2.0),
+    default=None,
+    help="Sampling temperature for both agents (default: the provider's own).",
+)
+@click.option(
+    "--first-speaker",
+    type=click.Choice(["a", "b"]),
+    default="a",
+    show_default=True,
+    help="Which agent speaks first in every turn.",
+)
+@click.option("--name", default=None, help="A name for the conversation, shown in transcripts.")
+@click.option(
+    "--convergence-threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="End the conversation (reason high_convergence) once a turn's "
+    "convergence reaches this value. Off by default.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
+@store_option
+@output_option
+def chat(
+    agent_a: str,
+    agent_b: str,
+    prompt: str,
+    turns: int,
+    temperature: float | None,
+    first_speaker: str,
+    name: str | None,
+    convergence_threshold: float | None,
+    quiet: bool,
+    store: str | None,
+    output: Path,
+) -> None:
+    """Record a conversation between two agents, streaming it live.
+
+    Every event goes to the event store; when the conversation ends, its Markdown and
+    JSON transcripts are written to OUTPUT/transcripts/. Ctrl+C ends the conversation
+    with reason `interrupted`, keeping every completed message.
+
+    Example: pidgin chat -a local:test -b local:test -t 10 -p "What is a pidgin language?"
+    """
+    import asyncio
+
+    from rich.console import Console
+
+    from eventlog import open_store, parse_store_url
+    from pidgin.agents_setup import build_agents
+    from pidgin.bus import EventBus
+    from pidgin.cli.live_view import LiveView
+    from pidgin.cli.summary import print_summary
+    from pidgin.conductor import Conductor
+    from pidgin.domain import Conversation
+    from projections.transcripts import rebuild_transcripts, write_files
+
+    if not prompt.strip():
+        raise click.BadParameter("the prompt is empty", param_hint="'-p' / '--prompt'")
+    agents = build_agents(agent_a, agent_b, temperature)
+    url = parse_store_url(store_url(store, output))
+    ensure_writable_directory(output)
+
+    console = Console()
+    with open_store(url) as log:
+        conversation = Conversation.start(
+            agents.specs["a"],
+            agents.specs["b"],
+            prompt,
+            turns,
+            first_speaker="b" if first_speaker == "b" else "a",
+            convergence_threshold=convergence_threshold,
+            name=name,
+        )
+        bus = EventBus()
+        if not quiet:
+            LiveView(console).attach(bus)
+        conductor = Conductor(log, bus, agents.providers)
+        interrupted = False
+        try:
+            asyncio.run(conductor.run(conversation))
+        except KeyboardInterrupt:
+            interrupted = True
+        transcripts = output / "transcripts"
+        write_files(rebuild_transcripts(log, [conversation.id]), transcripts)
+        print_summary(console, log, conversation.id, transcripts, url.redacted)
+    if interrupted:
+        sys.exit(130)

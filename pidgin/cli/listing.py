@@ -1,0 +1,43 @@
+"""``pidgin list``: the conversations recorded in a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pidgin.cli.common import output_option, store_option, store_url
+
+
+@click.command("list")
+@store_option
+@output_option
+def list_command(store: str | None, output: Path) -> None:
+    """List recorded conversations: id, start time, agents, turns and end reason."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from eventlog import open_store
+    from projections.catalog import list_conversations
+
+    url = store_url(store, output)
+    with open_store(url, create=False) as log:
+        views = list_conversations(log)
+    console = Console()
+    if not views:
+        console.print("No conversations recorded yet.")
+        return
+    table = Table(title=f"{len(views)} conversations")
+    for column in ("id", "started", "agents", "turns", "ended", "name"):
+        table.add_column(column, overflow="fold")
+    for view in views:
+        agents = f"{view.agents['a']['model']} ↔ {view.agents['b']['model']}"
+        table.add_row(
+            str(view.conversation_id),
+            view.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            agents,
+            f"{view.completed_turns}/{view.max_turns}",
+            view.end_reason or "running or cut off",
+            view.name or "",
+        )
+    console.print(table)

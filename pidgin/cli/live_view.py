@@ -1,0 +1,73 @@
+"""The live terminal view of a conversation: a subscriber of the EventBus."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from pidgin.bus import EventBus, MessageChunk
+from pidgin.domain import Conversation
+
+AGENT_STYLES = {"a": "bold cyan", "b": "bold magenta"}
+
+
+class LiveView:
+    """Prints agents' names, their replies as they stream, and turn separators."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._names: dict[str, str] = {}
+        self._mid_message = False
+
+    def attach(self, bus: EventBus) -> None:
+        bus.subscribe(Conversation.ConversationStarted, self.on_started)
+        bus.subscribe(Conversation.MessageRequested, self.on_requested)
+        bus.subscribe(MessageChunk, self.on_chunk)
+        bus.subscribe(Conversation.MessageCompleted, self.on_completed)
+        bus.subscribe(Conversation.TurnCompleted, self.on_turn_completed)
+        bus.subscribe(Conversation.ProviderErrored, self.on_error)
+        bus.subscribe(Conversation.ConversationEnded, self.on_ended)
+
+    def on_started(self, event: Conversation.ConversationStarted) -> None:
+        self._names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}
+        header = Text.assemble(
+            ("Conversation ", "bold"),
+            (str(event.originator_id), "dim"),
+            "\n",
+            (self._names["a"], AGENT_STYLES["a"]),
+            f" ({event.agent_a['model']})  ↔  ",
+            (self._names["b"], AGENT_STYLES["b"]),
+            f" ({event.agent_b['model']})\n",
+            ("Prompt: ", "bold"),
+            event.prompt,
+        )
+        self._console.print(header)
+
+    def on_requested(self, event: Conversation.MessageRequested) -> None:
+        name = self._names.get(event.agent, event.agent.upper())
+        self._console.print()
+        self._console.print(Text(f"{name}:", style=AGENT_STYLES.get(event.agent, "bold")))
+        self._mid_message = True
+
+    def on_chunk(self, chunk: MessageChunk) -> None:
+        self._console.print(chunk.text, end="", markup=False, highlight=False, soft_wrap=True)
+
+    def on_completed(self, event: Conversation.MessageCompleted) -> None:
+        self._console.print()
+        self._mid_message = False
+
+    def on_turn_completed(self, event: Conversation.TurnCompleted) -> None:
+        self._console.print()
+        self._console.rule(f"Turn {event.turn} · convergence {event.convergence:.3f}", style="dim")
+
+    def on_error(self, event: Conversation.ProviderErrored) -> None:
+        self._finish_line()
+        self._console.print(Text(f"Error from {event.provider}: {event.message}", style="red"))
+
+    def on_ended(self, event: Conversation.ConversationEnded) -> None:
+        self._finish_line()
+
+    def _finish_line(self) -> None:
+        if self._mid_message:
+            self._console.print()
+            self._mid_message = False

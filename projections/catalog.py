@@ -1,0 +1,40 @@
+"""The list of recorded conversations, read from only the events it needs."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventlog import EventLog
+from pidgin.domain import Conversation
+from projections.conversation_view import ConversationView, fold_conversations
+
+LISTING_EVENTS = (
+    Conversation.ConversationStarted,
+    Conversation.TurnCompleted,
+    Conversation.ConversationEnded,
+)
+
+
+def list_conversations(log: EventLog) -> list[ConversationView]:
+    """Every conversation in the order it started, with turns and end reason.
+
+    Reads only the listing events: no message text is decoded.
+    """
+    events = (recorded.event for recorded in log.read(event_types=LISTING_EVENTS))
+    return list(fold_conversations(events).values())
+
+
+def match_conversations(views: list[ConversationView], prefixes: list[str]) -> list[UUID]:
+    """The conversation ids named by full ids or unique prefixes.
+
+    Raises LookupError naming the first prefix that matches none or several.
+    """
+    matched: list[UUID] = []
+    for prefix in prefixes:
+        wanted = prefix.strip().lower()
+        hits = [v.conversation_id for v in views if str(v.conversation_id).startswith(wanted)]
+        if len(hits) != 1:
+            problem = "no conversation" if not hits else f"{len(hits)} conversations"
+            raise LookupError(f"{problem} in the store match {prefix!r}")
+        matched.append(hits[0])
+    return matched

@@ -1,0 +1,151 @@
+"""A read model of one conversation, folded from its events alone.
+
+Transcripts, listings and analysis tables are rendered from this view, never from the
+aggregate or from anything kept in memory while recording, so a rebuild from the log
+gives exactly what was written live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventlog import EventLog
+from pidgin.domain import Conversation
+
+Started = Conversation.ConversationStarted
+
+
+@dataclass
+class MessageView:
+    agent: str
+    turn: int
+    text: str
+    tokens_in: int
+    tokens_out: int
+    time_to_first_token: float | None
+    duration: float
+    model: str
+    stop_reason: str | None
+    completed_at: datetime
+
+
+@dataclass
+class ErrorView:
+    agent: str
+    provider: str
+    status: int | None
+    message: str
+    attempt: int
+    at: datetime
+
+
+@dataclass
+class ConversationView:
+    conversation_id: UUID
+    started_at: datetime
+    agents: dict[str, dict[str, Any]]
+    prompt: str
+    max_turns: int
+    first_speaker: str
+    convergence_threshold: float | None
+    name: str | None
+    messages: list[MessageView] = field(default_factory=list)
+    convergence_by_turn: dict[int, float] = field(default_factory=dict)
+    errors: list[ErrorView] = field(default_factory=list)
+    end_reason: str | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def completed_turns(self) -> int:
+        return max(self.convergence_by_turn, default=0)
+
+    @property
+    def final_convergence(self) -> float | None:
+        return self.convergence_by_turn.get(self.completed_turns)
+
+    def tokens(self, agent: str | None = None) -> tuple[int, int]:
+        """(tokens in, tokens out) for one agent, or both when ``agent`` is None."""
+        chosen = [m for m in self.messages if agent is None or m.agent == agent]
+        return sum(m.tokens_in for m in chosen), sum(m.tokens_out for m in chosen)
+
+    def apply(self, event: Any) -> None:
+        """Fold one later event of this conversation into the view."""
+        if isinstance(event, Conversation.MessageCompleted):
+            self.messages.append(
+                MessageView(
+                    agent=event.agent,
+                    turn=event.turn,
+                    text=event.text,
+                    tokens_in=event.tokens_in,
+                    tokens_out=event.tokens_out,
+                    time_to_first_token=event.time_to_first_token,
+                    duration=event.duration,
+                    model=event.model,
+                    stop_reason=event.stop_reason,
+                    completed_at=event.timestamp,
+                )
+            )
+        elif isinstance(event, Conversation.TurnCompleted):
+            self.convergence_by_turn[event.turn] = event.convergence
+        elif isinstance(event, Conversation.ProviderErrored):
+            self.errors.append(
+                ErrorView(
+                    event.agent,
+                    event.provider,
+                    event.status,
+                    event.message,
+                    event.attempt,
+                    event.timestamp,
+                )
+            )
+        elif isinstance(event, Conversation.ConversationEnded):
+            self.end_reason = event.reason
+            self.ended_at = event.timestamp
+
+
+def start_view(event: Started) -> ConversationView:
+    """A new view from a ConversationStarted event."""
+    return ConversationView(
+        conversation_id=event.originator_id,
+        started_at=event.timestamp,
+        agents={"a": dict(event.agent_a), "b": dict(event.agent_b)},
+        prompt=event.prompt,
+        max_turns=event.max_turns,
+        first_speaker=event.first_speaker,
+        convergence_threshold=event.convergence_threshold,
+        name=event.name,
+    )
+
+
+def fold_conversations(
+    events: Iterable[Any], only: set[UUID] | None = None
+) -> dict[UUID, ConversationView]:
+    """Views of every conversation in ``events`` (or only those in ``only``), in log order.
+
+    Events of other aggregates are skipped.
+    """
+    views: dict[UUID, ConversationView] = {}
+    for event in events:
+        conversation_id = event.originator_id
+        if only is not None and conversation_id not in only:
+            continue
+        if isinstance(event, Started):
+            views[conversation_id] = start_view(event)
+        elif conversation_id in views:
+            views[conversation_id].apply(event)
+    return views
+
+
+def read_conversations(log: EventLog, only: Iterable[UUID] | None = None) -> list[ConversationView]:
+    """Views of the named conversations (read one by one) or of every one (one pass)."""
+    if only is None:
+        return list(fold_conversations(recorded.event for recorded in log.read()).values())
+    views: list[ConversationView] = []
+    for conversation_id in only:
+        folded = fold_conversations(log.aggregate_events(conversation_id))
+        views.extend(folded.values())
+    return views

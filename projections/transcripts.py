@@ -1,0 +1,170 @@
+"""Markdown and JSON transcripts, rendered from a ConversationView (so from events only).
+
+Rendering is a pure function of the events: no clock, no environment, no dict-order
+surprises, so ``pidgin replay`` reproduces the files byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventlog import EventLog
+from projections.conversation_view import ConversationView, read_conversations
+
+TRANSCRIPT_SCHEMA = "pidgin.transcript/1"
+
+
+def transcript_files(view: ConversationView) -> dict[str, str]:
+    """The transcript files of one conversation: file name → content."""
+    stem = str(view.conversation_id)
+    return {f"{stem}.md": render_markdown(view), f"{stem}.json": render_json(view)}
+
+
+def _agent_label(view: ConversationView, agent: str) -> str:
+    return str(view.agents[agent]["display_name"])
+
+
+def _temperature(value: Any) -> str:
+    return "provider default" if value is None else f"{value:g}"
+
+
+def render_markdown(view: ConversationView) -> str:
+    """A readable transcript with a header of settings and totals."""
+    a, b = view.agents["a"], view.agents["b"]
+    in_a, out_a = view.tokens("a")
+    in_b, out_b = view.tokens("b")
+    total_in, total_out = view.tokens()
+    final = view.final_convergence
+    lines = [
+        f"# {view.name or 'Conversation ' + str(view.conversation_id)}",
+        "",
+        "| | Agent A | Agent B |",
+        "|---|---|---|",
+        f"| Name | {a['display_name']} | {b['display_name']} |",
+        f"| Model | {a['model']} | {b['model']} |",
+        f"| Temperature | {_temperature(a['temperature'])} | {_temperature(b['temperature'])} |",
+        f"| Tokens in / out | {in_a:,} / {out_a:,} | {in_b:,} / {out_b:,} |",
+        "",
+        f"- **Conversation id:** `{view.conversation_id}`",
+        f"- **Started:** {view.started_at.isoformat()}",
+        f"- **Ended:** {view.ended_at.isoformat() if view.ended_at else 'not ended'}",
+        f"- **End reason:** {view.end_reason or 'not ended'}",
+        f"- **Turns:** {view.completed_turns} of {view.max_turns}",
+        f"- **First speaker:** Agent {view.first_speaker.upper()}",
+        f"- **Tokens:** {total_in:,} in, {total_out:,} out",
+        f"- **Final convergence:** {'n/a' if final is None else f'{final:.3f}'}",
+        "",
+        "**Prompt:**",
+        "",
+        *[f"> {line}" if line else ">" for line in view.prompt.splitlines()],
+    ]
+    turn_shown = 0
+    for message in view.messages:
+        if message.turn != turn_shown:
+            turn_shown = message.turn
+            score = view.convergence_by_turn.get(turn_shown)
+            suffix = f" · convergence {score:.3f}" if score is not None else ""
+            lines += ["", "---", "", f"## Turn {turn_shown}{suffix}"]
+        lines += ["", f"**{_agent_label(view, message.agent)}:**", "", message.text]
+    for error in view.errors:
+        status = f" (status {error.status})" if error.status is not None else ""
+        lines += ["", f"> **Error** from {error.provider}{status}: {error.message}"]
+    return "\n".join(lines) + "\n"
+
+
+def transcript_document(view: ConversationView) -> dict[str, Any]:
+    """The machine-readable transcript (the same content as the Markdown)."""
+    total_in, total_out = view.tokens()
+    agents = {}
+    for agent in ("a", "b"):
+        tokens_in, tokens_out = view.tokens(agent)
+        agents[agent] = {**view.agents[agent], "tokens_in": tokens_in, "tokens_out": tokens_out}
+    return {
+        "schema": TRANSCRIPT_SCHEMA,
+        "conversation_id": str(view.conversation_id),
+        "name": view.name,
+        "started_at": view.started_at.isoformat(),
+        "ended_at": view.ended_at.isoformat() if view.ended_at else None,
+        "end_reason": view.end_reason,
+        "prompt": view.prompt,
+        "max_turns": view.max_turns,
+        "turns_completed": view.completed_turns,
+        "first_speaker": view.first_speaker,
+        "convergence_threshold": view.convergence_threshold,
+        "final_convergence": view.final_convergence,
+        "agents": agents,
+        "tokens": {"in": total_in, "out": total_out},
+        "turns": [
+            {"turn": turn, "convergence": score}
+            for turn, score in sorted(view.convergence_by_turn.items())
+        ],
+        "messages": [
+            {
+                "turn": m.turn,
+                "agent": m.agent,
+                "name": _agent_label(view, m.agent),
+                "model": m.model,
+                "text": m.text,
+                "tokens_in": m.tokens_in,
+                "tokens_out": m.tokens_out,
+                "time_to_first_token": m.time_to_first_token,
+                "duration": m.duration,
+                "stop_reason": m.stop_reason,
+                "completed_at": m.completed_at.isoformat(),
+            }
+            for m in view.messages
+        ],
+        "errors": [
+            {
+                "agent": e.agent,
+                "provider": e.provider,
+                "status": e.status,
+                "message": e.message,
+                "attempt": e.attempt,
+                "at": e.at.isoformat(),
+            }
+            for e in view.errors
+        ],
+    }
+
+
+def render_json(view: ConversationView) -> str:
+    return json.dumps(transcript_document(view), indent=2, ensure_ascii=False) + "\n"
+
+
+def rebuild_transcripts(log: EventLog, only: Iterable[UUID] | None = None) -> dict[str, str]:
+    """Every transcript file of the store (or of ``only``), rebuilt from the log."""
+    files: dict[str, str] = {}
+    for view in read_conversations(log, only):
+        files.update(transcript_files(view))
+    return files
+
+
+def write_files(files: Mapping[str, str], directory: Path) -> list[Path]:
+    """Write each file atomically (temp file + rename), so a reader never sees half a file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in sorted(files.items()):
+        target = directory / name
+        handle, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(content)
+        os.replace(temp_name, target)
+        written.append(target)
+    return written
+
+
+def differing_files(files: Mapping[str, str], directory: Path) -> list[Path]:
+    """The files whose content on disk differs from ``files`` (or that are missing)."""
+    different = []
+    for name, content in sorted(files.items()):
+        path = directory / name
+        if not path.is_file() or path.read_bytes() != content.encode("utf-8"):
+            different.append(path)
+    return different
