@@ -1,9 +1,10 @@
 """The conductor: runs a conversation turn by turn and records every fact as it happens.
 
-Each turn, the first speaker then the other is asked for a message. A message request
-is committed before the provider is called, and a completed message is committed
-before the next request starts, so a crash never loses a completed message. Events
-are published on the EventBus only after they are in the store.
+Each turn, the first speaker then the other is asked for a message. Everything that
+happened since the last commit (the previous message, the turn's completion, the new
+request) is committed in one transaction right before a provider is called, and at the
+end. So a completed message is always on disk before the next request starts, at two
+commits per turn. Events are published on the EventBus only after they are in the store.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Conductor:
             await self._commit(conversation)
             while not conversation.is_ended:
                 await self._run_turn(conversation)
+            await self._commit(conversation)
         except (asyncio.CancelledError, KeyboardInterrupt):
             if not conversation.is_ended:
                 conversation.end("interrupted")
@@ -63,13 +65,12 @@ class Conductor:
             conversation.end("high_convergence")
         elif turn >= conversation.max_turns:
             conversation.end("max_turns")
-        await self._commit(conversation)
 
     async def _take_message(self, conversation: Conversation, agent: AgentId, turn: int) -> None:
         provider = self._providers[agent]
         spec = conversation.agents[agent]
         conversation.request_message(agent, turn)
-        await self._commit(conversation)
+        await self._commit(conversation)  # Durable: all before this request, and the request.
 
         history = conversation.history_for(agent)
         parts: list[str] = []
@@ -105,7 +106,6 @@ class Conductor:
             stop_reason=usage.stop_reason if usage else None,
             thinking=usage.thinking if usage else None,
         )
-        await self._commit(conversation)
 
     @staticmethod
     def _record_failure(

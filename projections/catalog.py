@@ -35,6 +35,7 @@ def match_conversations(views: list[ConversationView], prefixes: list[str]) -> l
         hits = [v.conversation_id for v in views if str(v.conversation_id).startswith(wanted)]
         if len(hits) != 1:
             problem = "no conversation" if not hits else f"{len(hits)} conversations"
-            raise LookupError(f"{problem} in the store match {prefix!r}")
+            verb = "matches" if not hits else "match"
+            raise LookupError(f"{problem} in the store {verb} {prefix!r}")
         matched.append(hits[0])
     return matched

@@ -10,10 +10,20 @@ from pidgin.cli.common import output_option, store_option, store_url
 
 
 @click.command("list")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A rich table, or JSON for scripts.",
+)
 @store_option
 @output_option
-def list_command(store: str | None, output: Path) -> None:
+def list_command(output_format: str, store: str | None, output: Path) -> None:
     """List recorded conversations: id, start time, agents, turns and end reason."""
+    import json
+
     from rich.console import Console
     from rich.table import Table
 
@@ -23,6 +33,21 @@ def list_command(store: str | None, output: Path) -> None:
     url = store_url(store, output)
     with open_store(url, create=False) as log:
         views = list_conversations(log)
+    if output_format == "json":
+        rows = [
+            {
+                "id": str(view.conversation_id),
+                "name": view.name,
+                "started_at": view.started_at.isoformat(),
+                "agents": {agent: spec["model"] for agent, spec in view.agents.items()},
+                "turns": view.completed_turns,
+                "max_turns": view.max_turns,
+                "end_reason": view.end_reason,
+            }
+            for view in views
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
     console = Console()
     if not views:
         console.print("No conversations recorded yet.")

@@ -39,7 +39,7 @@ def replay(conversation_ids: tuple[str, ...], check: bool, store: str | None, ou
     if check:
         different = differing_files(files, transcripts)
         for path in different:
-            click.echo(f"differs: {path}")
+            click.echo(f"{'differs' if path.exists() else 'missing'}: {path}")
         click.echo(f"{len(files) - len(different)} of {len(files)} transcript files match the log")
         if different:
             sys.exit(1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from pidgin.domain.messages import ChatMessage
 
@@ -170,6 +171,14 @@ SENTENCES = (
     "There is something {adj} about {kw} here.",
     "{Kw} without {topic} would be {adj}.",
     "On the other hand, {topic} stays {adj} while {kw2} moves.",
+    "My grandmother would say that {topic} is {adj}, and she was rarely wrong.",
+    "If we follow {kw} far enough, we reach {topic}.",
+    "{Hedge} nobody planned {topic}; it simply {verb} {kw}.",
+    "Listen to any market and you hear {topic} {verb} {kw2}.",
+    "I once read that {name} treats {topic} as something {adj}.",
+    "Nothing about {kw} is {adj}, not even {topic}.",
+    "The history of {topic} is full of {adj} turns.",
+    "{Agree} {topic} matters, though {kw2} matters more to me.",
 )
 QUESTIONS = (
     "What do you make of {topic}?",
@@ -255,8 +264,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
+@lru_cache(maxsize=4096)
 def count_tokens(text: str) -> int:
-    """A simple, stable token count: words and punctuation marks."""
+    """A simple, stable token count: words and punctuation marks.
+
+    Cached because every request re-counts the whole history it is sent.
+    """
     return len(_TOKEN.findall(text))
 
 
@@ -341,7 +354,7 @@ def compose_reply(messages: Sequence[ChatMessage], temperature: float | None = N
         sentences.append(fill(rng.pick(OPENERS)))
     if rng.chance(0.2):
         sentences.append(rng.pick(THANKS))
-    for _ in range(3 + rng.below(6)):
+    for _ in range(3 + rng.below(10)):
         sentences.append(fill(rng.pick(SENTENCES)))
     if rng.chance(0.5):
         sentences.append(fill(rng.pick(QUESTIONS)))

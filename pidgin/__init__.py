@@ -1,0 +1,1 @@
+"""Pidgin: record and study conversations between AI models, event-sourced."""
