@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 
 from pidgin.domain import ChatMessage
@@ -62,7 +63,7 @@ def test_fifty_turns_stay_varied_and_responsive(run_cli, workdir):
     # Replies pick up what the other agent just said.
     echoed = sum(
         1
-        for before, reply in zip(texts, texts[1:], strict=False)
+        for before, reply in itertools.pairwise(texts)
         if set(keywords_of(before)) & set(keywords_of(reply))
     )
     assert echoed / 99 > 0.6
