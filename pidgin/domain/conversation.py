@@ -8,18 +8,32 @@ check the aggregate's rules first and then trigger an event; the decorated
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
-from pidgin.domain.messages import ChatMessage, RecordedMessage, history_for
+from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
 
 END_REASONS = ("max_turns", "high_convergence", "error", "interrupted", "context_limit")
 
 
 class ConversationRuleError(Exception):
     """A command that the conversation's current state does not allow."""
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """An injected system message as the aggregate keeps it to derive each agent's history."""
+
+    turn: int
+    agents: tuple[str, ...]
+    text: str
+    source: str
+    after_message: int
 
 
 class Conversation(Aggregate):
@@ -69,9 +83,45 @@ class Conversation(Aggregate):
         retryable: bool
         attempt: int
 
+    class RateLimited(Aggregate.Event):
+        """The conductor waited before a request: a client-side limit was full
+        (``requests_per_minute`` / ``tokens_per_minute``) or the provider answered 429."""
+
+        agent: str
+        provider: str
+        wait_seconds: float
+        reason: str
+
     class ConversationEnded(Aggregate.Event):
         reason: str
         total_turns: int
+
+    class ConversationPlanned(Aggregate.Event):
+        """Inputs decided at the start that later turns act on (saved with the start)."""
+
+        injections: list[dict[str, Any]]  # {"turn": int, "agents": ["a"|"b", ...], "text": str}
+        choose_names: bool
+
+    class SystemPromptInjected(Aggregate.Event):
+        """A system message added to the named agents' histories after ``after_message``."""
+
+        turn: int
+        agents: list[str]
+        text: str
+        source: str  # "schedule" (an awareness file) or "human" (the conductor at a pause)
+        after_message: int
+
+    class NameChosen(Aggregate.Event):
+        agent: str
+        name: str
+        raw_reply: str
+
+    class ConversationPaused(Aggregate.Event):
+        reason: str
+        turn: int
+
+    class ConversationResumed(Aggregate.Event):
+        reason: str
 
     @event(ConversationStarted)
     def __init__(
@@ -102,6 +152,14 @@ class Conversation(Aggregate):
         self.completed_turns = 0
         self.pending_request: AgentId | None = None
         self.end_reason: str | None = None
+        self.experiment_id = experiment_id
+        self.parent_conversation_id = parent_conversation_id
+        self.branch_turn = branch_turn
+        self.planned_injections: list[dict[str, Any]] = []
+        self.choose_names = False
+        self.injections: list[Injection] = []
+        self.chosen_names: dict[str, str] = {}
+        self.paused_reason: str | None = None
 
     @classmethod
     def start(
@@ -114,13 +172,34 @@ class Conversation(Aggregate):
         convergence_threshold: float | None = None,
         name: str | None = None,
         seed: int | None = None,
+        *,
+        conversation_id: UUID | None = None,
+        experiment_id: str | None = None,
+        parent_conversation_id: str | None = None,
+        branch_turn: int | None = None,
+        injections: Sequence[dict[str, Any]] = (),
+        choose_names: bool = False,
     ) -> Conversation:
-        """Begin a new conversation (records ConversationStarted)."""
+        """Begin a new conversation (records ConversationStarted).
+
+        ``conversation_id`` lets an experiment schedule ids ahead of time, so that two
+        runners creating the same conversation collide in the log instead of both running
+        it. ``injections`` and ``choose_names`` are recorded in a ConversationPlanned event
+        so a resumed conversation still knows its plan.
+        """
         if max_turns < 1:
             raise ConversationRuleError("a conversation needs at least one turn")
         if first_speaker not in AGENT_IDS:
             raise ConversationRuleError(f"first speaker must be 'a' or 'b', not {first_speaker!r}")
-        return cls(
+        for injection in injections:
+            turn, agents = injection.get("turn"), injection.get("agents")
+            if not isinstance(turn, int) or turn < 1 or not agents:
+                raise ConversationRuleError(f"an injection needs a turn >= 1 and agents: {turn}")
+            if not set(agents) <= set(AGENT_IDS):
+                raise ConversationRuleError(f"an injection names unknown agents: {agents}")
+        conversation: Conversation = cls._create(
+            cls.ConversationStarted,
+            id=conversation_id,
             agent_a=agent_a.to_dict(),
             agent_b=agent_b.to_dict(),
             prompt=prompt,
@@ -128,11 +207,18 @@ class Conversation(Aggregate):
             first_speaker=first_speaker,
             convergence_threshold=convergence_threshold,
             name=name,
-            experiment_id=None,
-            parent_conversation_id=None,
-            branch_turn=None,
+            experiment_id=experiment_id,
+            parent_conversation_id=parent_conversation_id,
+            branch_turn=branch_turn,
             seed=seed,
         )
+        if injections or choose_names:
+            plain = [
+                {"turn": i["turn"], "agents": list(i["agents"]), "text": str(i["text"])}
+                for i in injections
+            ]
+            conversation._on_planned(injections=plain, choose_names=choose_names)
+        return conversation
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -141,13 +227,34 @@ class Conversation(Aggregate):
         return self.end_reason is not None
 
     @property
+    def is_paused(self) -> bool:
+        return self.paused_reason is not None
+
+    def display_name(self, agent: AgentId) -> str:
+        """The name an agent chose for itself, else the one from its model."""
+        return self.chosen_names.get(agent) or self.agents[agent].display_name
+
+    def injections_due(self, turn: int) -> list[dict[str, Any]]:
+        """Planned injections for ``turn`` that are not yet recorded (none twice on resume)."""
+        done = {(i.turn, i.text, i.agents) for i in self.injections if i.source == "schedule"}
+        return [
+            planned
+            for planned in self.planned_injections
+            if planned["turn"] == turn
+            and (planned["turn"], planned["text"], tuple(planned["agents"])) not in done
+        ]
+
+    @property
     def speaking_order(self) -> tuple[AgentId, AgentId]:
         return (self.first_speaker, other_agent(self.first_speaker))
 
     def history_for(self, agent: AgentId) -> list[ChatMessage]:
         """What ``agent`` is sent for its next message (derived, never stored)."""
         spec = self.agents[agent]
-        return history_for(agent, self.prompt, self.messages, spec.system_prompt)
+        mine = [i for i in self.injections if agent in i.agents]
+        if not mine:
+            return history_for(agent, self.prompt, self.messages, spec.system_prompt)
+        return _history_with_injections(agent, self.prompt, self.messages, spec.system_prompt, mine)
 
     def latest_texts(self) -> tuple[str, str] | None:
         """The two latest messages (one per agent) once both have spoken, else None."""
@@ -159,12 +266,14 @@ class Conversation(Aggregate):
 
     def start_turn(self, turn: int) -> None:
         self._require_running()
+        self._require_not_paused()
         if turn != self.completed_turns + 1 or self.current_turn == turn:
             raise ConversationRuleError(f"turn {turn} cannot start after turn {self.current_turn}")
         self._on_turn_started(turn=turn)
 
     def request_message(self, agent: AgentId, turn: int) -> None:
         self._require_running()
+        self._require_not_paused()
         if turn != self.current_turn:
             raise ConversationRuleError(f"turn {turn} is not the current turn")
         self._on_message_requested(agent=agent, turn=turn)
@@ -228,15 +337,70 @@ class Conversation(Aggregate):
             attempt=attempt,
         )
 
+    def record_rate_limited(
+        self, agent: AgentId, provider: str, wait_seconds: float, reason: str
+    ) -> None:
+        self._require_running()
+        self._on_rate_limited(
+            agent=agent, provider=provider, wait_seconds=wait_seconds, reason=reason
+        )
+
     def end(self, reason: str) -> None:
         self._require_running()
         if reason not in END_REASONS:
             raise ConversationRuleError(f"unknown end reason {reason!r}")
         self._on_ended(reason=reason, total_turns=self.completed_turns)
 
+    def inject_system_prompt(
+        self, agents: Sequence[AgentId], text: str, *, source: str = "schedule"
+    ) -> None:
+        """Add a system message to ``agents``' histories from now on (each agent only its own)."""
+        self._require_running()
+        if not agents or not set(agents) <= set(AGENT_IDS):
+            raise ConversationRuleError(f"an injection needs agents 'a' and/or 'b', not {agents}")
+        if not text.strip():
+            raise ConversationRuleError("an injected message is empty")
+        turn = max(self.current_turn, self.completed_turns + 1)
+        self._on_system_prompt_injected(
+            turn=turn,
+            agents=list(agents),
+            text=text,
+            source=source,
+            after_message=len(self.messages),
+        )
+
+    def choose_name(self, agent: AgentId, name: str, raw_reply: str) -> None:
+        self._require_running()
+        self._on_name_chosen(agent=agent, name=name, raw_reply=raw_reply)
+
+    def pause(self, reason: str) -> None:
+        """Stop after the latest message; a later ``resume`` continues from there."""
+        self._require_running()
+        if not self.is_paused:
+            self._on_paused(reason=reason, turn=self.completed_turns)
+
+    def resume(self, reason: str = "resumed") -> None:
+        self._require_running()
+        if self.is_paused:
+            self._on_resumed(reason=reason)
+
+    def copy_turn(self, turn: int, messages: Sequence[dict[str, Any]], convergence: float) -> None:
+        """Record a turn taken over from a parent conversation (a branch's shared history)."""
+        self._require_running()
+        if self.parent_conversation_id is None or turn != self.completed_turns + 1:
+            raise ConversationRuleError(f"turn {turn} cannot be copied here")
+        self._on_turn_started(turn=turn)
+        for message in messages:
+            self._on_message_completed(**message)
+        self._on_turn_completed(turn=turn, convergence=convergence)
+
     def _require_running(self) -> None:
         if self.is_ended:
             raise ConversationRuleError(f"the conversation has ended ({self.end_reason})")
+
+    def _require_not_paused(self) -> None:
+        if self.is_paused:
+            raise ConversationRuleError(f"the conversation is paused ({self.paused_reason})")
 
     # -- applying events (run on record and on replay) ----------------------------------------
 
@@ -281,7 +445,61 @@ class Conversation(Aggregate):
     ) -> None:
         pass  # A fact for the record; the conversation's state does not change.
 
+    @event(RateLimited)
+    def _on_rate_limited(
+        self, agent: AgentId, provider: str, wait_seconds: float, reason: str
+    ) -> None:
+        pass  # A fact for the record; the conversation's state does not change.
+
     @event(ConversationEnded)
     def _on_ended(self, reason: str, total_turns: int) -> None:
         self.end_reason = reason
         self.pending_request = None
+
+    @event(ConversationPlanned)
+    def _on_planned(self, injections: list[dict[str, Any]], choose_names: bool) -> None:
+        self.planned_injections = injections
+        self.choose_names = choose_names
+
+    @event(SystemPromptInjected)
+    def _on_system_prompt_injected(
+        self, turn: int, agents: list[str], text: str, source: str, after_message: int
+    ) -> None:
+        self.injections.append(Injection(turn, tuple(agents), text, source, after_message))
+
+    @event(NameChosen)
+    def _on_name_chosen(self, agent: str, name: str, raw_reply: str) -> None:
+        self.chosen_names[agent] = name
+
+    @event(ConversationPaused)
+    def _on_paused(self, reason: str, turn: int) -> None:
+        self.paused_reason = reason
+        self.pending_request = None
+
+    @event(ConversationResumed)
+    def _on_resumed(self, reason: str) -> None:
+        self.paused_reason = None
+
+
+def _history_with_injections(
+    agent: AgentId,
+    prompt: str,
+    messages: Sequence[RecordedMessage],
+    system_prompt: str | None,
+    injections: Sequence[Injection],
+) -> list[ChatMessage]:
+    """Like :func:`history_for`, with injected system messages at their recorded places."""
+    entries: list[ChatMessage] = [ChatMessage("user", prompt)]
+    for at in range(len(messages) + 1):
+        entries += [ChatMessage("system", i.text) for i in injections if i.after_message == at]
+        if at < len(messages):
+            message = messages[at]
+            role: Role = "assistant" if message.agent == agent else "user"
+            entries.append(ChatMessage(role, message.text))
+    history: list[ChatMessage] = [ChatMessage("system", system_prompt)] if system_prompt else []
+    for entry in entries:
+        if history and history[-1].role == entry.role and entry.role != "system":
+            history[-1] = ChatMessage(entry.role, history[-1].content + "\n\n" + entry.content)
+        else:
+            history.append(entry)
+    return history
