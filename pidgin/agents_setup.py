@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from pidgin.domain import AgentId, AgentSpec
+from pidgin.errors import PidginError
 from pidgin.providers import Provider, create_provider, resolve_model
+from pidgin.providers.pacing import Pacing, PacingFactory
+from pidgin.providers.registry import provider_settings
 
 
 @dataclass(frozen=True)
 class Agents:
     specs: dict[AgentId, AgentSpec]
     providers: dict[AgentId, Provider]
+    pacing: dict[AgentId, Pacing] = field(default_factory=dict)
 
 
-def build_agents(model_a: str, model_b: str, temperature: float | None) -> Agents:
+def _refuse(question: str) -> bool:
+    return False
+
+
+def build_agents(
+    model_a: str,
+    model_b: str,
+    temperature: float | None,
+    *,
+    base_url: str | None = None,
+    assume_yes: bool = False,
+    confirm: Callable[[str], bool] = _refuse,
+) -> Agents:
     """Resolve both models (a clear error for unknown ones) and create their providers.
 
     Display names come from the registry; two agents with the same display name become
     ``Name-A`` and ``Name-B`` so a transcript never leaves a reader guessing who spoke.
+    Prices are copied into each AgentSpec so costs come from the log alone. Missing keys,
+    servers or models fail here, before anything is recorded. ``base_url`` is for
+    openai-compatible agents.
     """
     info = {"a": resolve_model(model_a), "b": resolve_model(model_b)}
+    if base_url and all(entry.provider != "openai-compatible" for entry in info.values()):
+        raise PidginError("--base-url is only for openai-compatible:MODEL agents")
     names = {agent: entry.display_name for agent, entry in info.items()}
     if names["a"] == names["b"]:
         names = {agent: f"{name}-{agent.upper()}" for agent, name in names.items()}
     specs: dict[AgentId, AgentSpec] = {}
     providers: dict[AgentId, Provider] = {}
+    pacing: dict[AgentId, Pacing] = {}
+    pacing_factory = PacingFactory()
     for agent in ("a", "b"):
         entry = info[agent]
         specs[agent] = AgentSpec(
@@ -33,6 +57,26 @@ def build_agents(model_a: str, model_b: str, temperature: float | None) -> Agent
             provider=entry.provider,
             display_name=names[agent],
             temperature=temperature,
+            input_price_per_million=entry.input_price_per_million,
+            output_price_per_million=entry.output_price_per_million,
         )
-        providers[agent] = create_provider(entry)
-    return Agents(specs=specs, providers=providers)
+        own_url = base_url if entry.provider == "openai-compatible" else None
+        providers[agent] = create_provider(entry, base_url=own_url)
+        pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
+    _check_ollama(providers, assume_yes, confirm)
+    return Agents(specs=specs, providers=providers, pacing=pacing)
+
+
+def _check_ollama(
+    providers: dict[AgentId, Provider], assume_yes: bool, confirm: Callable[[str], bool]
+) -> None:
+    """Ollama agents need a server that answers and has the model (pulled with consent)."""
+    from pidgin.providers.ollama_provider import OllamaProvider
+
+    checked: set[tuple[str, str]] = set()
+    for provider in providers.values():
+        if isinstance(provider, OllamaProvider) and (provider.host, provider.model) not in checked:
+            from pidgin.providers.ollama_setup import ensure_model
+
+            ensure_model(provider.host, provider.model, assume_yes=assume_yes, confirm=confirm)
+            checked.add((provider.host, provider.model))

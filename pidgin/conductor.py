@@ -10,23 +10,42 @@ commits per turn. Events are published on the EventBus only after they are in th
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping
+
+import structlog
 
 from eventlog import EventLog
 from pidgin.bus import EventBus, MessageChunk
 from pidgin.domain import AgentId, Conversation
 from pidgin.providers.base import Provider, ProviderError
+from pidgin.providers.keys import known_secrets
+from pidgin.providers.pacing import Pacing
+from pidgin.providers.rate_limit import estimate_tokens
+from pidgin.providers.redaction import redact_text
+from pidgin.providers.retry import RetryPolicy
+from pidgin.providers.streaming import stream_reply
 from projections.metrics import live_convergence
+
+logger = structlog.get_logger("pidgin.conductor")
+
+DEFAULT_PACING = Pacing(retry=RetryPolicy(max_attempts=1))
+"""For agents given no pacing (tests, benchmarks): one attempt, no rate limit."""
 
 
 class Conductor:
     """Drives one conversation between two providers, recording into ``log``."""
 
-    def __init__(self, log: EventLog, bus: EventBus, providers: Mapping[AgentId, Provider]):
+    def __init__(
+        self,
+        log: EventLog,
+        bus: EventBus,
+        providers: Mapping[AgentId, Provider],
+        pacing: Mapping[AgentId, Pacing] | None = None,
+    ):
         self._log = log
         self._bus = bus
         self._providers = providers
+        self._pacing: Mapping[AgentId, Pacing] = pacing or {}
 
     async def run(self, conversation: Conversation) -> Conversation:
         """Run ``conversation`` until it ends; on cancellation record ``interrupted``.
@@ -67,56 +86,94 @@ class Conductor:
             conversation.end("max_turns")
 
     async def _take_message(self, conversation: Conversation, agent: AgentId, turn: int) -> None:
+        """Ask ``agent`` for its message, retrying with backoff; every failed attempt is a
+        ProviderErrored event, every wait for a rate limit a RateLimited event. Only a reply
+        whose stream finished is recorded as completed; after the last attempt the
+        conversation ends with reason ``error``."""
         provider = self._providers[agent]
         spec = conversation.agents[agent]
+        pacing = self._pacing.get(agent) or DEFAULT_PACING
         conversation.request_message(agent, turn)
         await self._commit(conversation)  # Durable: all before this request, and the request.
 
         history = conversation.history_for(agent)
-        parts: list[str] = []
-        started = time.perf_counter()
-        first_token_at: float | None = None
-        try:
-            async for chunk in provider.stream_response(history, spec.temperature):
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
-                parts.append(chunk)
-                await self._bus.publish(MessageChunk(conversation.id, agent, turn, chunk))
-        except ProviderError as error:
-            self._record_failure(conversation, agent, provider.name, str(error), error.status)
-            await self._commit(conversation)
-            return
-        except Exception as error:  # A provider bug must not lose the conversation so far.
-            self._record_failure(conversation, agent, provider.name, repr(error), None)
-            await self._commit(conversation)
-            return
-        finished = time.perf_counter()
+        estimate = estimate_tokens(sum(len(m.content) for m in history))
 
-        usage = provider.last_usage
-        text = "".join(parts)
+        async def publish(chunk: str) -> None:
+            await self._bus.publish(MessageChunk(conversation.id, agent, turn, chunk))
+
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._respect_rate_limit(conversation, agent, provider.name, pacing, estimate)
+            try:
+                reply = await stream_reply(provider, history, spec.temperature, publish)
+            except ProviderError as error:
+                retry = pacing.retry.should_retry(error, attempt)
+                message = redact_text(str(error), known_secrets())
+                logger.warning(
+                    "provider_error",
+                    provider=provider.name,
+                    status=error.status,
+                    attempt=attempt,
+                    retrying=retry,
+                    error=message,
+                )
+                conversation.record_provider_error(
+                    agent,
+                    provider.name,
+                    message,
+                    status=error.status,
+                    retryable=error.retryable,
+                    attempt=attempt,
+                )
+                if not retry:
+                    conversation.end("error")
+                    return
+                delay = pacing.retry.delay(attempt, error.retry_after)
+                if error.status == 429:
+                    conversation.record_rate_limited(agent, provider.name, delay, "provider_429")
+                await self._commit(conversation)
+                await asyncio.sleep(delay)
+                continue
+            break
+
+        pacing.limiter.record(max(0, reply.tokens - estimate), request=False)
+        usage = reply.usage
         conversation.complete_message(
             agent,
             turn,
-            text,
+            reply.text,
             tokens_in=usage.tokens_in if usage else 0,
             tokens_out=usage.tokens_out if usage else 0,
-            time_to_first_token=None if first_token_at is None else first_token_at - started,
-            duration=finished - started,
+            time_to_first_token=reply.time_to_first_token,
+            duration=reply.duration,
             model=usage.model if usage else spec.model,
             stop_reason=usage.stop_reason if usage else None,
             thinking=usage.thinking if usage else None,
         )
 
-    @staticmethod
-    def _record_failure(
+    async def _respect_rate_limit(
+        self,
         conversation: Conversation,
         agent: AgentId,
-        provider_name: str,
-        message: str,
-        status: int | None,
+        provider: str,
+        pacing: Pacing,
+        tokens: int,
     ) -> None:
-        conversation.record_provider_error(agent, provider_name, message, status=status)
-        conversation.end("error")
+        """Wait (recording each wait) until the provider's client-side limits allow a request."""
+        while (wait := pacing.limiter.wait_before(tokens)) is not None:
+            conversation.record_rate_limited(agent, provider, round(wait.seconds, 3), wait.reason)
+            await self._commit(conversation)
+            await asyncio.sleep(wait.seconds)
+        pacing.limiter.record(tokens)
+
+    def _paused_on_request(self, conversation: Conversation) -> bool:
+        """Record the requested pause (once) and say whether the conversation is paused."""
+        if self._pause_reason is not None and not conversation.is_ended:
+            conversation.pause(self._pause_reason)
+            self._pause_reason = None
+        return conversation.is_paused
 
     async def _commit(self, conversation: Conversation) -> None:
         """Save pending events, then tell the bus (only what is durable is published)."""

@@ -66,6 +66,13 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     "convergence reaches this value. Off by default.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Server for openai-compatible:MODEL agents (vLLM, llama.cpp, Ollama's /v1 ...).",
+)
+@click.option("-y", "--yes", is_flag=True, help="Pull a missing Ollama model without asking.")
 @store_option
 @output_option
 def chat(
@@ -78,6 +85,8 @@ def chat(
     name: str | None,
     convergence_threshold: float | None,
     quiet: bool,
+    base_url: str | None,
+    yes: bool,
     store: str | None,
     output: Path,
 ) -> None:
@@ -104,7 +113,12 @@ def chat(
 
     if not prompt.strip():
         raise click.BadParameter("the prompt is empty", param_hint="'-p' / '--prompt'")
-    agents = build_agents(agent_a, agent_b, temperature)
+    from pidgin.logging_setup import configure_logging
+
+    configure_logging()
+    agents = build_agents(
+        agent_a, agent_b, temperature, base_url=base_url, assume_yes=yes, confirm=click.confirm
+    )
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)
 
@@ -122,7 +136,7 @@ def chat(
         bus = EventBus()
         if not quiet:
             LiveView(console).attach(bus)
-        conductor = Conductor(log, bus, agents.providers)
+        conductor = Conductor(log, bus, agents.providers, agents.pacing)
         interrupted = False
         try:
             asyncio.run(conductor.run(conversation))

@@ -24,6 +24,11 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     system_prompt: str | None = None
     temperature: float | None = None
+    input_price_per_million: float | None = None
+    """US dollars per million input tokens, copied from the registry when the conversation
+    started, so costs shown later never depend on today's registry (None: unknown)."""
+    output_price_per_million: float | None = None
+    """US dollars per million output tokens (None: unknown)."""
 
     def to_dict(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]

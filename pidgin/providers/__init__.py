@@ -1,26 +1,101 @@
-"""Model providers behind one streaming interface, and the registry that names them."""
+"""Model providers behind one streaming interface, and the registry that names them.
+
+SDKs are imported only when a provider that needs one is created, so ``pidgin --help``
+and ``local:test`` conversations never pay for them.
+"""
 
 from __future__ import annotations
 
+import os
+
 from pidgin.errors import PidginError
 from pidgin.providers.base import Provider, ProviderError, ResponseUsage
-from pidgin.providers.registry import ModelInfo, UnknownModelError, resolve_model
+from pidgin.providers.keys import MissingKeyError, require_api_key
+from pidgin.providers.registry import (
+    ModelInfo,
+    ProviderSettings,
+    UnknownModelError,
+    provider_settings,
+    resolve_model,
+)
 
 __all__ = [
+    "MissingKeyError",
     "ModelInfo",
     "Provider",
     "ProviderError",
+    "ProviderSettings",
     "ResponseUsage",
     "UnknownModelError",
+    "base_url_for",
     "create_provider",
     "resolve_model",
 ]
 
+SDK_EXTRAS = {"anthropic": "anthropic", "openai": "openai", "google": "google"}
+"""The SDK module (top-level import name) → the pidgin extra that installs it."""
 
-def create_provider(info: ModelInfo) -> Provider:
-    """A ready provider for a registry entry. SDK-backed providers import their SDK here."""
-    if info.provider == "local" and info.model == "test":
-        from pidgin.providers.local_test import LocalTestProvider
 
-        return LocalTestProvider(info.model)
+def base_url_for(info: ModelInfo, override: str | None = None) -> str | None:
+    """The base URL: the override (``--base-url``), the provider's variable, the registry."""
+    settings = provider_settings(info.provider)
+    from_env = os.environ.get(settings.base_url_env, "").strip() if settings.base_url_env else ""
+    return override or from_env or info.base_url or settings.base_url
+
+
+def _sdk_missing(module: str) -> PidginError:
+    extra = SDK_EXTRAS.get(module, module)
+    return PidginError(f"this model needs the {module} SDK: pip install 'pidgin[{extra}]'")
+
+
+def create_provider(info: ModelInfo, base_url: str | None = None) -> Provider:
+    """A ready provider for a registry entry; raises a one-line error when a key is missing.
+
+    SDK-backed providers import their SDK here, not earlier.
+    """
+    settings = provider_settings(info.provider)
+    key = require_api_key(settings)
+    url = base_url_for(info, base_url)
+    try:
+        if info.provider == "local" and info.model == "test":
+            from pidgin.providers.local_test import LocalTestProvider
+
+            return LocalTestProvider(info.model)
+        if info.provider == "local":
+            from pidgin.providers.local_llama import MODEL_FILES, LocalLlamaProvider
+
+            if info.model not in MODEL_FILES:
+                raise PidginError(f"no local model called {info.model!r}")
+            return LocalLlamaProvider(info.model)
+        if info.provider == "anthropic":
+            from pidgin.providers.anthropic_provider import AnthropicProvider
+
+            return AnthropicProvider(
+                info.model, api_key=key, base_url=url, timeout=settings.timeout
+            )
+        if info.provider in ("openai", "xai", "openai-compatible"):
+            if info.provider == "openai-compatible" and not url:
+                raise PidginError(
+                    f"{info.name} needs a server: pass --base-url URL or set "
+                    f"{settings.base_url_env}"
+                )
+            from pidgin.providers.openai_provider import OpenAIProvider
+
+            return OpenAIProvider(
+                info.model,
+                provider=info.provider,
+                api_key=key,
+                base_url=url,
+                timeout=settings.timeout,
+            )
+        if info.provider == "google":
+            from pidgin.providers.google_provider import GoogleProvider
+
+            return GoogleProvider(info.model, api_key=key, base_url=url, timeout=settings.timeout)
+        if info.provider == "ollama":
+            from pidgin.providers.ollama_provider import OllamaProvider
+
+            return OllamaProvider(info.model, host=url, timeout=settings.timeout)
+    except ModuleNotFoundError as error:
+        raise _sdk_missing((error.name or "").split(".")[0]) from None
     raise PidginError(f"provider {info.provider!r} is not available in this version")

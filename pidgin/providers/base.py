@@ -25,12 +25,50 @@ class ResponseUsage:
 
 
 class ProviderError(Exception):
-    """A provider failed to produce a reply; ``retryable`` says whether trying again may help."""
+    """A provider failed to produce a reply; ``retryable`` says whether trying again may help.
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
+    ``retry_after`` is the wait in seconds the provider asked for (a 429's Retry-After).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after
+
+
+RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
+"""Client-error statuses worth retrying; every 5xx is retried as well."""
+
+
+def is_retryable_status(status: int | None) -> bool:
+    """429 (rate limited), timeouts, conflicts and every server error may succeed later."""
+    return status is not None and (status in RETRYABLE_STATUSES or status >= 500)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form), or None."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds)
+
+
+class StreamCutOff(ProviderError):
+    """The stream ended before the provider said the reply was complete (retryable)."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} stream ended before the reply was complete", retryable=True)
 
 
 class Provider(Protocol):

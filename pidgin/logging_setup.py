@@ -1,0 +1,84 @@
+"""Structured logs (structlog) that never contain an API key.
+
+Every record, Pidgin's own and the SDKs' (through the standard library's logging), passes
+a redacting processor that hides the values of credential-named fields and every known
+key value wherever it appears. Logs go to stderr at WARNING by default; set
+``PIDGIN_LOG_LEVEL`` (debug, info, ...) and ``PIDGIN_LOG_FILE`` (JSON lines) to change that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from pidgin.providers.keys import known_secrets
+from pidgin.providers.redaction import redact_value
+
+LEVEL_VARIABLE = "PIDGIN_LOG_LEVEL"
+FILE_VARIABLE = "PIDGIN_LOG_FILE"
+
+
+def redact_secrets(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: hide credentials in every field, nested values included."""
+    secrets = known_secrets()
+    redacted = redact_value(dict(event_dict), secrets)
+    assert isinstance(redacted, dict)
+    event_dict.clear()
+    event_dict.update(redacted)
+    return event_dict
+
+
+def configure_logging(level: str | None = None, path: str | None = None) -> None:
+    """Route Pidgin's and third-party logs through the redacting processor."""
+    level_name = (level or os.environ.get(LEVEL_VARIABLE) or "warning").upper()
+    numeric = logging.getLevelNamesMapping().get(level_name, logging.WARNING)
+    target = path or os.environ.get(FILE_VARIABLE)
+    shared: list[Any] = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if target
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            redact_secrets,
+            renderer,
+        ],
+    )
+    handler: logging.Handler = (
+        logging.FileHandler(target, encoding="utf-8")
+        if target
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_pidgin", False):
+            root.removeHandler(existing)
+            existing.close()
+    handler._pidgin = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(numeric)

@@ -1,0 +1,98 @@
+"""Anthropic models through the official SDK's streaming Messages API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import anthropic
+
+from pidgin.domain.messages import ChatMessage
+from pidgin.providers.base import ResponseUsage, StreamCutOff
+from pidgin.providers.sdk_errors import provider_error
+
+ANTHROPIC_MAX_TEMPERATURE = 1.0
+"""Anthropic accepts temperatures up to 1; higher requested values are clamped."""
+
+
+class AnthropicProvider:
+    """Streams text deltas; the system prompt goes in the ``system`` field, not a message."""
+
+    name = "anthropic"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        max_tokens: int = 1024,
+    ) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        # Retries are Pidgin's job (each attempt is recorded), so the SDK's own are off.
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+        )
+        self._last_usage: ResponseUsage | None = None
+
+    @property
+    def last_usage(self) -> ResponseUsage | None:
+        return self._last_usage
+
+    def _request(
+        self, messages: Sequence[ChatMessage], temperature: float | None
+    ) -> dict[str, Any]:
+        system = "\n\n".join(m.content for m in messages if m.role == "system")
+        request: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "messages": [
+                {"role": m.role, "content": m.content} for m in messages if m.role != "system"
+            ],
+            "stream": True,
+        }
+        if system:
+            request["system"] = system
+        if temperature is not None:
+            request["temperature"] = min(temperature, ANTHROPIC_MAX_TEMPERATURE)
+        return request
+
+    async def stream_response(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        self._last_usage = None
+        tokens_in = tokens_out = 0
+        model = self.model
+        stop_reason: str | None = None
+        thinking: list[str] = []
+        finished = False
+        try:
+            stream = await self._client.messages.create(**self._request(messages, temperature))
+            async for event in stream:
+                if event.type == "message_start":
+                    tokens_in = event.message.usage.input_tokens
+                    tokens_out = event.message.usage.output_tokens
+                    model = event.message.model or model
+                elif event.type == "content_block_delta":
+                    if event.delta.type == "text_delta" and event.delta.text:
+                        yield event.delta.text
+                    elif event.delta.type == "thinking_delta":
+                        thinking.append(event.delta.thinking)
+                elif event.type == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    tokens_out = event.usage.output_tokens
+                elif event.type == "message_stop":
+                    finished = True
+        except Exception as error:
+            raise provider_error(self.name, error) from None
+        if not finished:
+            raise StreamCutOff(self.name)
+        self._last_usage = ResponseUsage(
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            model=f"anthropic:{model}",
+            stop_reason=stop_reason,
+            thinking="".join(thinking) or None,
+        )

