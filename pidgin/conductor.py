@@ -24,6 +24,7 @@ from pidgin.providers.rate_limit import estimate_tokens
 from pidgin.providers.redaction import redact_text
 from pidgin.providers.retry import RetryPolicy
 from pidgin.providers.streaming import stream_reply
+from pidgin.turn_setup import choose_names, inject_due_prompts
 from projections.metrics import live_convergence
 
 logger = structlog.get_logger("pidgin.conductor")
@@ -46,15 +47,25 @@ class Conductor:
         self._bus = bus
         self._providers = providers
         self._pacing: Mapping[AgentId, Pacing] = pacing or {}
+        self._pause_reason: str | None = None
+
+    def request_pause(self, reason: str) -> None:
+        """Pause after the message being written now (or at once, between messages)."""
+        self._pause_reason = reason
 
     async def run(self, conversation: Conversation) -> Conversation:
-        """Run ``conversation`` until it ends; on cancellation record ``interrupted``.
+        """Run ``conversation`` until it ends or pauses; on cancellation record ``interrupted``.
 
-        Works for a new conversation and for one rebuilt from the log part-way through.
+        Works for a new conversation and for one rebuilt from the log part-way through;
+        a paused one is resumed first. Returns with ``conversation.is_paused`` set when
+        :meth:`request_pause` was called.
         """
         try:
+            if conversation.is_paused and not conversation.is_ended:
+                conversation.resume("resumed")
             await self._commit(conversation)
-            while not conversation.is_ended:
+            await choose_names(conversation, self._providers)
+            while not conversation.is_ended and not self._paused_on_request(conversation):
                 await self._run_turn(conversation)
             await self._commit(conversation)
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -68,12 +79,13 @@ class Conductor:
         turn = conversation.completed_turns + 1
         if conversation.current_turn != turn:
             conversation.start_turn(turn)
+        inject_due_prompts(conversation, turn)
         already_spoken = {m.agent for m in conversation.messages if m.turn == turn}
         for agent in conversation.speaking_order:
             if agent in already_spoken:
                 continue
             await self._take_message(conversation, agent, turn)
-            if conversation.is_ended:
+            if conversation.is_ended or self._paused_on_request(conversation):
                 return
         latest = conversation.latest_texts()
         assert latest is not None
