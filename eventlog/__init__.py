@@ -6,6 +6,7 @@ Knows nothing about conversations; any eventsourcing aggregate can be stored.
 from eventlog.errors import (
     ConcurrencyConflictError,
     EventLogError,
+    StoreCorruptError,
     StoreUnavailableError,
     StoreURLError,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "EventLog",
     "EventLogError",
     "RecordedEvent",
+    "StoreCorruptError",
     "StoreURL",
     "StoreURLError",
     "StoreUnavailableError",

@@ -15,3 +15,7 @@ class StoreUnavailableError(EventLogError):
 
 class ConcurrencyConflictError(EventLogError):
     """Another writer appended to the same aggregate version first."""
+
+
+class StoreCorruptError(EventLogError):
+    """A store whose contents cannot be read as events (names the file and line, or row)."""

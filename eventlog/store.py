@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     IntegrityError,
     Notification,
     PersistenceError,
@@ -25,6 +26,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from eventlog.errors import ConcurrencyConflictError, StoreUnavailableError, StoreURLError
+from eventlog.postgres import check_postgres, postgres_environment
 from eventlog.url import StoreURL, parse_store_url
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
@@ -76,7 +78,19 @@ class EventLog:
             raise ConcurrencyConflictError(
                 f"another writer already appended to this conversation ({error})"
             ) from None
+        except PersistenceError as error:
+            raise StoreUnavailableError(f"cannot write to store {self.url}: {error}") from None
         return [recording.notification.id for recording in recordings]
+
+    @property
+    def recorder(self) -> ApplicationRecorder:
+        """The recorder underneath, for moving stored events between stores verbatim."""
+        return self._app.recorder
+
+    @property
+    def notices(self) -> list[str]:
+        """What opening the store repaired (a JSONL torn tail set aside), to tell a user."""
+        return list(getattr(self._app.recorder, "notices", []))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -157,10 +171,10 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
         if not create and not parsed.path.is_file():
             raise StoreUnavailableError(f"no store at {parsed}: {parsed.path} does not exist")
         _prepare_sqlite_path(parsed)
-    elif parsed.scheme in ("jsonl", "postgresql"):
-        raise StoreUnavailableError(
-            f"the {parsed.scheme} store is not available in this version; use sqlite:///PATH"
-        )
+    elif parsed.scheme == "jsonl":
+        _prepare_jsonl_directory(parsed, create)
+    elif parsed.scheme == "postgresql":
+        check_postgres(parsed)
     try:
         return EventLog(parsed)
     except (PersistenceError, sqlite3.Error, OSError) as error:
@@ -190,4 +204,25 @@ def _environment_for(url: StoreURL) -> dict[str, str]:
             SQLITE_LOCK_TIMEOUT="30",
         )
         return env
+    if url.scheme == "jsonl":
+        assert url.path is not None
+        env.update(PERSISTENCE_MODULE="eventlog.jsonl", JSONL_DIR=str(url.path))
+        return env
+    if url.scheme == "postgresql":
+        env.update(postgres_environment(url))
+        return env
     raise StoreURLError(f"no persistence module for scheme {url.scheme!r}")
+
+
+def _prepare_jsonl_directory(url: StoreURL, create: bool) -> None:
+    assert url.path is not None
+    if url.path.exists() and not url.path.is_dir():
+        raise StoreUnavailableError(f"store path {url.path} is a file, not a JSONL directory")
+    if not create and not (url.path / "events.jsonl").is_file():
+        raise StoreUnavailableError(f"no store at {url}: {url.path}/events.jsonl does not exist")
+    try:
+        url.path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreUnavailableError(f"cannot create {url.path}: {error.strerror}") from None
+    if not os.access(url.path, os.W_OK):
+        raise StoreUnavailableError(f"cannot write to {url.path}: permission denied")
