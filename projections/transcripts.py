@@ -15,7 +15,9 @@ from typing import Any
 from uuid import UUID
 
 from eventlog import EventLog
+from pidgin.domain.pricing import cost_in_dollars, format_dollars
 from projections.conversation_view import ConversationView, read_conversations
+from projections.metrics.headline import headline_metrics, headline_text
 
 TRANSCRIPT_SCHEMA = "pidgin.transcript/1"
 
@@ -34,6 +36,24 @@ def _temperature(value: Any) -> str:
     return "provider default" if value is None else f"{value:g}"
 
 
+def agent_cost(view: ConversationView, agent: str) -> float | None:
+    """US dollars one agent's tokens cost at the per-million prices recorded at the start."""
+    spec = view.agents[agent]
+    tokens_in, tokens_out = view.tokens(agent)
+    return cost_in_dollars(
+        tokens_in,
+        tokens_out,
+        spec.get("input_price_per_million"),
+        spec.get("output_price_per_million"),
+    )
+
+
+def total_cost(view: ConversationView) -> float | None:
+    """Both agents' cost in US dollars, or None when either agent's prices are unknown."""
+    costs = [agent_cost(view, agent) for agent in ("a", "b")]
+    return None if None in costs else round(sum(c for c in costs if c is not None), 9)
+
+
 def render_markdown(view: ConversationView) -> str:
     """A readable transcript with a header of settings and totals."""
     a, b = view.agents["a"], view.agents["b"]
@@ -50,6 +70,8 @@ def render_markdown(view: ConversationView) -> str:
         f"| Model | {a['model']} | {b['model']} |",
         f"| Temperature | {_temperature(a['temperature'])} | {_temperature(b['temperature'])} |",
         f"| Tokens in / out | {in_a:,} / {out_a:,} | {in_b:,} / {out_b:,} |",
+        f"| Cost | {format_dollars(agent_cost(view, 'a'))} "
+        f"| {format_dollars(agent_cost(view, 'b'))} |",
         "",
         f"- **Conversation id:** `{view.conversation_id}`",
         f"- **Started:** {view.started_at.isoformat()}",
@@ -58,12 +80,15 @@ def render_markdown(view: ConversationView) -> str:
         f"- **Turns:** {view.completed_turns} of {view.max_turns}",
         f"- **First speaker:** Agent {view.first_speaker.upper()}",
         f"- **Tokens:** {total_in:,} in, {total_out:,} out",
+        f"- **Cost:** {format_dollars(total_cost(view))} "
+        "(US dollars, from prices per million tokens recorded at the start)",
         f"- **Final convergence:** {'n/a' if final is None else f'{final:.3f}'}",
         "",
         "**Prompt:**",
         "",
         *[f"> {line}" if line else ">" for line in view.prompt.splitlines()],
     ]
+    headlines = turn_headlines(view)
     turn_shown = 0
     for message in view.messages:
         if message.turn != turn_shown:
@@ -71,6 +96,9 @@ def render_markdown(view: ConversationView) -> str:
             score = view.convergence_by_turn.get(turn_shown)
             suffix = f" · convergence {score:.3f}" if score is not None else ""
             lines += ["", "---", "", f"## Turn {turn_shown}{suffix}"]
+            headline = headlines.get(turn_shown)
+            if headline is not None:
+                lines += ["", f"*{headline_text(headline)}*"]
         lines += ["", f"**{_agent_label(view, message.agent)}:**", "", message.text]
     for error in view.errors:
         status = f" (status {error.status})" if error.status is not None else ""
@@ -81,10 +109,16 @@ def render_markdown(view: ConversationView) -> str:
 def transcript_document(view: ConversationView) -> dict[str, Any]:
     """The machine-readable transcript (the same content as the Markdown)."""
     total_in, total_out = view.tokens()
+    headlines = turn_headlines(view)
     agents = {}
     for agent in ("a", "b"):
         tokens_in, tokens_out = view.tokens(agent)
-        agents[agent] = {**view.agents[agent], "tokens_in": tokens_in, "tokens_out": tokens_out}
+        agents[agent] = {
+            **view.agents[agent],
+            "tokens_in": tokens_in,
+            "tokens_out": tokens_out,
+            "cost_usd": agent_cost(view, agent),
+        }
     return {
         "schema": TRANSCRIPT_SCHEMA,
         "conversation_id": str(view.conversation_id),
@@ -100,8 +134,9 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
         "final_convergence": view.final_convergence,
         "agents": agents,
         "tokens": {"in": total_in, "out": total_out},
+        "cost_usd": total_cost(view),
         "turns": [
-            {"turn": turn, "convergence": score}
+            {"turn": turn, "convergence": score, "metrics": headlines.get(turn)}
             for turn, score in sorted(view.convergence_by_turn.items())
         ],
         "messages": [
@@ -131,6 +166,18 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
             }
             for e in view.errors
         ],
+    }
+
+
+def turn_headlines(view: ConversationView) -> dict[int, dict[str, float]]:
+    """Headline metrics of every turn in which both agents spoke (from the text only)."""
+    texts: dict[int, dict[str, str]] = {}
+    for message in view.messages:
+        texts.setdefault(message.turn, {})[message.agent] = message.text
+    return {
+        turn: headline_metrics(pair["a"], pair["b"])
+        for turn, pair in texts.items()
+        if "a" in pair and "b" in pair
     }
 
 

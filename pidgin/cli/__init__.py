@@ -9,6 +9,7 @@ import click
 from pidgin.cli.chat import chat
 from pidgin.cli.common import UserError
 from pidgin.cli.listing import list_command
+from pidgin.cli.models import models_command
 from pidgin.cli.replay import replay
 
 
@@ -38,6 +39,7 @@ def cli() -> None:
 cli.add_command(chat)
 cli.add_command(replay)
 cli.add_command(list_command)
+cli.add_command(models_command)
 
 
 def main() -> None:

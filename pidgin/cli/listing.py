@@ -21,18 +21,22 @@ from pidgin.cli.common import output_option, store_option, store_url
 @store_option
 @output_option
 def list_command(output_format: str, store: str | None, output: Path) -> None:
-    """List recorded conversations: id, start time, agents, turns and end reason."""
+    """List recorded conversations: id, start time, agents, turns, end reason, tokens and
+    cost (US dollars, from the per-million prices recorded when each conversation started)."""
     import json
 
     from rich.console import Console
     from rich.table import Table
 
     from eventlog import open_store
+    from pidgin.domain.pricing import format_dollars
     from projections.catalog import list_conversations
+    from projections.costs import conversation_cost, token_totals
 
     url = store_url(store, output)
     with open_store(url, create=False) as log:
         views = list_conversations(log)
+        totals = token_totals(log)
     if output_format == "json":
         rows = [
             {
@@ -53,7 +57,7 @@ def list_command(output_format: str, store: str | None, output: Path) -> None:
         console.print("No conversations recorded yet.")
         return
     table = Table(title=f"{len(views)} conversations")
-    for column in ("id", "started", "agents", "turns", "ended", "name"):
+    for column in ("id", "started", "agents", "turns", "ended", "tokens", "cost", "name"):
         table.add_column(column, overflow="fold")
     for view in views:
         agents = f"{view.agents['a']['model']} ↔ {view.agents['b']['model']}"
@@ -63,6 +67,14 @@ def list_command(output_format: str, store: str | None, output: Path) -> None:
             agents,
             f"{view.completed_turns}/{view.max_turns}",
             view.end_reason or "running or cut off",
+            _tokens(totals.get(view.conversation_id, {})),
+            format_dollars(conversation_cost(view.agents, totals.get(view.conversation_id, {}))),
             view.name or "",
         )
     console.print(table)
+
+
+def _tokens(totals: dict[str, tuple[int, int]]) -> str:
+    tokens_in = sum(pair[0] for pair in totals.values())
+    tokens_out = sum(pair[1] for pair in totals.values())
+    return f"{tokens_in:,} / {tokens_out:,}"

@@ -56,7 +56,8 @@ class AnthropicProvider:
         if system:
             request["system"] = system
         if temperature is not None:
-            request["temperature"] = min(temperature, ANTHROPIC_MAX_TEMPERATURE)
+            # This SDK version has no temperature parameter; the Messages API still takes it.
+            request["extra_body"] = {"temperature": min(temperature, ANTHROPIC_MAX_TEMPERATURE)}
         return request
 
     async def stream_response(

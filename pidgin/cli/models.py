@@ -1,0 +1,52 @@
+"""``pidgin models``: every model Pidgin knows, its prices and whether its key is set."""
+
+from __future__ import annotations
+
+import click
+
+
+def _price(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+@click.command("models")
+@click.option("--provider", default=None, help="Only this provider's models.")
+def models_command(provider: str | None) -> None:
+    """List every registered model: provider, name, aliases, context window, prices in US
+    dollars per million tokens (input / output), and whether its API key is set.
+
+    Add models in ~/.config/pidgin/models.toml ($XDG_CONFIG_HOME/pidgin/models.toml).
+    Any ollama:MODEL or openai-compatible:MODEL can be used without registering it.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from pidgin.providers.keys import key_is_set
+    from pidgin.providers.registry import load_registry, provider_settings, user_registry_path
+
+    entries = sorted(load_registry().values(), key=lambda m: (m.provider, m.name))
+    if provider:
+        entries = [m for m in entries if m.provider == provider.lower()]
+    table = Table(title=f"{len(entries)} models · prices in $ per million tokens")
+    for column in ("model", "provider", "aliases", "context", "$/M in", "$/M out", "key"):
+        table.add_column(column, overflow="fold")
+    for model in entries:
+        settings = provider_settings(model.provider)
+        if not settings.key_env:
+            key = "not needed"
+        elif key_is_set(settings):
+            key = "set"
+        else:
+            key = f"missing ({' or '.join(settings.key_env)})"
+        table.add_row(
+            model.name,
+            model.provider,
+            ", ".join(model.aliases),
+            f"{model.context_window:,}" if model.context_window else "?",
+            _price(model.input_price_per_million),
+            _price(model.output_price_per_million),
+            key,
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"Your own models: {user_registry_path()}")
