@@ -25,7 +25,7 @@ from pidgin.providers.redaction import redact_text
 from pidgin.providers.retry import RetryPolicy
 from pidgin.providers.streaming import stream_reply
 from pidgin.turn_setup import choose_names, inject_due_prompts
-from projections.metrics import live_convergence
+from projections.metrics import conversation_convergence
 
 logger = structlog.get_logger("pidgin.conductor")
 
@@ -87,14 +87,23 @@ class Conductor:
             await self._take_message(conversation, agent, turn)
             if conversation.is_ended or self._paused_on_request(conversation):
                 return
-        latest = conversation.latest_texts()
-        assert latest is not None
-        score = live_convergence(*latest)
+        score = conversation_convergence(
+            [(m.agent, m.text) for m in conversation.messages], conversation.convergence_weights
+        )
         conversation.complete_turn(turn, score)
         threshold = conversation.convergence_threshold
         if threshold is not None and score >= threshold:
-            conversation.end("high_convergence")
-        elif turn >= conversation.max_turns:
+            # The decision is recorded; stop ends, pause stops running until resumed
+            # (a pause on the last turn ends it with max_turns instead), notify goes on.
+            action = conversation.convergence_action
+            conversation.reach_convergence_threshold(turn, score, threshold, action)
+            if action == "stop":
+                conversation.end("high_convergence")
+                return
+            if action == "pause" and turn < conversation.max_turns:
+                conversation.pause("high_convergence")
+                return
+        if turn >= conversation.max_turns:
             conversation.end("max_turns")
 
     async def _take_message(self, conversation: Conversation, agent: AgentId, turn: int) -> None:

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventlog import EventLog
 from pidgin.domain.pricing import cost_in_dollars, format_dollars
 from projections.conversation_view import ConversationView, read_conversations
+from projections.metrics.headline import headline_metrics, headline_text
 
 TRANSCRIPT_SCHEMA = "pidgin.transcript/1"
 
@@ -87,6 +88,7 @@ def render_markdown(view: ConversationView) -> str:
         "",
         *[f"> {line}" if line else ">" for line in view.prompt.splitlines()],
     ]
+    headlines = turn_headlines(view)
     turn_shown = 0
     for message in view.messages:
         if message.turn != turn_shown:
@@ -94,6 +96,9 @@ def render_markdown(view: ConversationView) -> str:
             score = view.convergence_by_turn.get(turn_shown)
             suffix = f" · convergence {score:.3f}" if score is not None else ""
             lines += ["", "---", "", f"## Turn {turn_shown}{suffix}"]
+            headline = headlines.get(turn_shown)
+            if headline is not None:
+                lines += ["", f"*{headline_text(headline)}*"]
         lines += ["", f"**{_agent_label(view, message.agent)}:**", "", message.text]
     for error in view.errors:
         status = f" (status {error.status})" if error.status is not None else ""
@@ -104,6 +109,7 @@ def render_markdown(view: ConversationView) -> str:
 def transcript_document(view: ConversationView) -> dict[str, Any]:
     """The machine-readable transcript (the same content as the Markdown)."""
     total_in, total_out = view.tokens()
+    headlines = turn_headlines(view)
     agents = {}
     for agent in ("a", "b"):
         tokens_in, tokens_out = view.tokens(agent)
@@ -130,7 +136,7 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
         "tokens": {"in": total_in, "out": total_out},
         "cost_usd": total_cost(view),
         "turns": [
-            {"turn": turn, "convergence": score}
+            {"turn": turn, "convergence": score, "metrics": headlines.get(turn)}
             for turn, score in sorted(view.convergence_by_turn.items())
         ],
         "messages": [
@@ -160,6 +166,18 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
             }
             for e in view.errors
         ],
+    }
+
+
+def turn_headlines(view: ConversationView) -> dict[int, dict[str, float]]:
+    """Headline metrics of every turn in which both agents spoke (from the text only)."""
+    texts: dict[int, dict[str, str]] = {}
+    for message in view.messages:
+        texts.setdefault(message.turn, {})[message.agent] = message.text
+    return {
+        turn: headline_metrics(pair["a"], pair["b"])
+        for turn, pair in texts.items()
+        if "a" in pair and "b" in pair
     }
 
 

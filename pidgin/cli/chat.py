@@ -62,8 +62,24 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     "--convergence-threshold",
     type=click.FloatRange(0.0, 1.0),
     default=None,
-    help="End the conversation (reason high_convergence) once a turn's "
-    "convergence reaches this value. Off by default.",
+    help="Act (see --convergence-action) once a turn's convergence reaches this value. "
+    "Off by default.",
+)
+@click.option(
+    "--convergence-action",
+    type=click.Choice(["stop", "pause", "notify"]),
+    default="stop",
+    show_default=True,
+    help="At the threshold: stop (end with high_convergence), pause (resumable) or notify "
+    "(record it, show it and go on). Each action is recorded in an event.",
+)
+@click.option(
+    "--convergence-profile",
+    default="balanced",
+    show_default=True,
+    metavar="PROFILE|WEIGHTS",
+    help="Convergence weights: balanced, structural, semantic, strict, or custom weights "
+    "summing to 1, e.g. content=0.5,structure=0.2,sentences=0.1,length=0.1,punctuation=0.1.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
 @click.option(
@@ -84,6 +100,8 @@ def chat(
     first_speaker: str,
     name: str | None,
     convergence_threshold: float | None,
+    convergence_action: str,
+    convergence_profile: str,
     quiet: bool,
     base_url: str | None,
     yes: bool,
@@ -113,6 +131,12 @@ def chat(
 
     if not prompt.strip():
         raise click.BadParameter("the prompt is empty", param_hint="'-p' / '--prompt'")
+    from projections.metrics import WeightsError, parse_weights
+
+    try:
+        profile, weights = parse_weights(convergence_profile)
+    except WeightsError as error:
+        raise click.BadParameter(str(error), param_hint="'--convergence-profile'") from None
     from pidgin.logging_setup import configure_logging
 
     configure_logging()
@@ -132,6 +156,9 @@ def chat(
             first_speaker="b" if first_speaker == "b" else "a",
             convergence_threshold=convergence_threshold,
             name=name,
+            convergence_profile=profile,
+            convergence_weights=weights,
+            convergence_action=convergence_action,
         )
         bus = EventBus()
         if not quiet:

@@ -18,6 +18,7 @@ class LiveView:
         self._console = console
         self._names: dict[str, str] = {}
         self._mid_message = False
+        self._turn_texts: dict[int, dict[str, str]] = {}
 
     def attach(self, bus: EventBus) -> None:
         bus.subscribe(Conversation.ConversationStarted, self.on_started)
@@ -25,6 +26,7 @@ class LiveView:
         bus.subscribe(MessageChunk, self.on_chunk)
         bus.subscribe(Conversation.MessageCompleted, self.on_completed)
         bus.subscribe(Conversation.TurnCompleted, self.on_turn_completed)
+        bus.subscribe(Conversation.ConvergenceThresholdReached, self.on_threshold)
         bus.subscribe(Conversation.ProviderErrored, self.on_error)
         bus.subscribe(Conversation.ConversationEnded, self.on_ended)
 
@@ -55,10 +57,32 @@ class LiveView:
     def on_completed(self, event: Conversation.MessageCompleted) -> None:
         self._console.print()
         self._mid_message = False
+        self._turn_texts.setdefault(event.turn, {})[event.agent] = event.text
 
     def on_turn_completed(self, event: Conversation.TurnCompleted) -> None:
+        from projections.metrics.headline import headline_metrics, headline_text
+
         self._console.print()
-        self._console.rule(f"Turn {event.turn} · convergence {event.convergence:.3f}", style="dim")
+        title = f"Turn {event.turn} · convergence {event.convergence:.3f}"
+        texts = self._turn_texts.pop(event.turn, {})
+        if "a" in texts and "b" in texts:
+            title += f" · {headline_text(headline_metrics(texts['a'], texts['b']))}"
+        self._console.rule(title, style="dim")
+
+    def on_threshold(self, event: Conversation.ConvergenceThresholdReached) -> None:
+        self._finish_line()
+        message = {
+            "stop": "ending the conversation",
+            "pause": "pausing the conversation (resumable)",
+            "notify": "continuing",
+        }.get(event.action, event.action)
+        self._console.print(
+            Text(
+                f"Convergence {event.convergence:.3f} reached the threshold "
+                f"{event.threshold:.3f} in turn {event.turn}: {message}.",
+                style="bold yellow",
+            )
+        )
 
     def on_error(self, event: Conversation.ProviderErrored) -> None:
         self._finish_line()

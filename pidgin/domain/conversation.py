@@ -19,6 +19,7 @@ from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
 from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
 
 END_REASONS = ("max_turns", "high_convergence", "error", "interrupted", "context_limit")
+CONVERGENCE_ACTIONS = ("stop", "pause", "notify")
 
 
 class ConversationRuleError(Exception):
@@ -123,6 +124,22 @@ class Conversation(Aggregate):
     class ConversationResumed(Aggregate.Event):
         reason: str
 
+    class ConvergencePolicyChosen(Aggregate.Event):
+        """How convergence is scored and what reaching the threshold does (saved with the
+        start when not the defaults: balanced profile, action stop)."""
+
+        profile: str  # balanced, structural, semantic, strict or custom
+        weights: dict[str, float]
+        action: str  # stop, pause or notify
+
+    class ConvergenceThresholdReached(Aggregate.Event):
+        """A turn's convergence reached the threshold; ``action`` is what was done."""
+
+        turn: int
+        convergence: float
+        threshold: float
+        action: str
+
     @event(ConversationStarted)
     def __init__(
         self,
@@ -160,6 +177,9 @@ class Conversation(Aggregate):
         self.injections: list[Injection] = []
         self.chosen_names: dict[str, str] = {}
         self.paused_reason: str | None = None
+        self.convergence_profile = "balanced"
+        self.convergence_weights: dict[str, float] | None = None  # None: the profile's
+        self.convergence_action = "stop"
 
     @classmethod
     def start(
@@ -179,6 +199,9 @@ class Conversation(Aggregate):
         branch_turn: int | None = None,
         injections: Sequence[dict[str, Any]] = (),
         choose_names: bool = False,
+        convergence_profile: str = "balanced",
+        convergence_weights: dict[str, float] | None = None,
+        convergence_action: str = "stop",
     ) -> Conversation:
         """Begin a new conversation (records ConversationStarted).
 
@@ -218,6 +241,14 @@ class Conversation(Aggregate):
                 for i in injections
             ]
             conversation._on_planned(injections=plain, choose_names=choose_names)
+        if convergence_action not in CONVERGENCE_ACTIONS:
+            raise ConversationRuleError(f"unknown convergence action {convergence_action!r}")
+        if convergence_profile != "balanced" or convergence_action != "stop":
+            conversation._on_convergence_policy_chosen(
+                profile=convergence_profile,
+                weights=dict(convergence_weights or {}),
+                action=convergence_action,
+            )
         return conversation
 
     # -- queries ---------------------------------------------------------------------------
@@ -384,6 +415,17 @@ class Conversation(Aggregate):
         if self.is_paused:
             self._on_resumed(reason=reason)
 
+    def reach_convergence_threshold(
+        self, turn: int, convergence: float, threshold: float, action: str
+    ) -> None:
+        """Record that ``turn`` reached the threshold and which action follows."""
+        self._require_running()
+        if action not in CONVERGENCE_ACTIONS:
+            raise ConversationRuleError(f"unknown convergence action {action!r}")
+        self._on_convergence_threshold_reached(
+            turn=turn, convergence=convergence, threshold=threshold, action=action
+        )
+
     def copy_turn(self, turn: int, messages: Sequence[dict[str, Any]], convergence: float) -> None:
         """Record a turn taken over from a parent conversation (a branch's shared history)."""
         self._require_running()
@@ -479,6 +521,20 @@ class Conversation(Aggregate):
     @event(ConversationResumed)
     def _on_resumed(self, reason: str) -> None:
         self.paused_reason = None
+
+    @event(ConvergencePolicyChosen)
+    def _on_convergence_policy_chosen(
+        self, profile: str, weights: dict[str, float], action: str
+    ) -> None:
+        self.convergence_profile = profile
+        self.convergence_weights = dict(weights) or None
+        self.convergence_action = action
+
+    @event(ConvergenceThresholdReached)
+    def _on_convergence_threshold_reached(
+        self, turn: int, convergence: float, threshold: float, action: str
+    ) -> None:
+        pass  # A fact for the record; the action taken is its own event (end or pause).
 
 
 def _history_with_injections(

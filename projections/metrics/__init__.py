@@ -1,5 +1,28 @@
-"""Pure metric functions: text in, numbers out. Imports nothing of ``pidgin``."""
+"""Pure metric functions: text in, numbers out. Imports nothing of ``pidgin``.
 
-from projections.metrics.convergence import live_convergence
+Only the convergence function is imported here (the conductor needs it on every turn and
+should not pay for the full metric set's lexicons); the per-turn metrics live in
+``projections.metrics.turn``.
+"""
 
-__all__ = ["live_convergence"]
+from projections.metrics.convergence import (
+    COMPONENTS,
+    DEFAULT_PROFILE,
+    PROFILES,
+    WeightsError,
+    conversation_convergence,
+    live_convergence,
+    parse_weights,
+    validate_weights,
+)
+
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "WeightsError",
+    "conversation_convergence",
+    "live_convergence",
+    "parse_weights",
+    "validate_weights",
+]

@@ -1,39 +1,238 @@
-"""Live convergence: how alike the two agents' latest messages are, from 0 to 1.
+"""Convergence: how alike the two agents have become, from 0 to 1.
 
-Used by the conductor during a conversation and by the projections afterwards, so the
-value recorded in TurnCompleted and the value recomputed on replay agree.
+One function, :func:`conversation_convergence`, is called live by the conductor after
+every turn and again by the metrics projection, with the same messages and weights, so
+the recorded value and the replayed one agree. It looks at the last ``WINDOW`` messages,
+balanced to the same number per agent, and combines five components (docs/metrics.md):
 
-Definition (documented in docs/metrics.md):
+- ``content``: similarity of the latest message of each agent (exact, containment,
+  character-set Jaccard for short texts, word-set Jaccard otherwise);
+- ``structure``: paragraphs, list items, questions and code fences per message;
+- ``sentences``: sentences per message;
+- ``length``: characters per message;
+- ``punctuation``: rates of ``!`` ``,`` ``;`` ``:`` and dashes per character.
 
-    vocabulary = |W_a ∩ W_b| / |W_a ∪ W_b|          (Jaccard overlap of lower-cased word sets)
-    length     = min(len_a, len_b) / max(len_a, len_b)  (word counts)
-    convergence = 0.5 * vocabulary + 0.5 * length
-
-Two empty messages converge fully (1.0); one empty message against a non-empty one
-scores 0.0. The result is rounded to 6 decimals so it prints and stores the same way
-everywhere.
+Each of the last four is a ratio of the two agents' window averages (min/max; both zero
+is 1, one zero is 0). The score is the weighted sum, rounded to 6 decimals.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
-_WORD = re.compile(r"\w+(?:'\w+)?")
+WINDOW = 10
+SHORT_TEXT = 50
+COMPONENTS = ("content", "structure", "sentences", "length", "punctuation")
+
+PROFILES: dict[str, dict[str, float]] = {
+    "balanced": {
+        "content": 0.40,
+        "structure": 0.15,
+        "sentences": 0.20,
+        "length": 0.15,
+        "punctuation": 0.10,
+    },
+    "structural": {
+        "content": 0.25,
+        "structure": 0.35,
+        "sentences": 0.20,
+        "length": 0.10,
+        "punctuation": 0.10,
+    },
+    "semantic": {
+        "content": 0.60,
+        "structure": 0.10,
+        "sentences": 0.15,
+        "length": 0.10,
+        "punctuation": 0.05,
+    },
+    "strict": {
+        "content": 0.50,
+        "structure": 0.25,
+        "sentences": 0.15,
+        "length": 0.05,
+        "punctuation": 0.05,
+    },
+}
+DEFAULT_PROFILE = "balanced"
+
+_LABEL = re.compile(r"^\s*\*{0,2}(?:agent\s+)?[ab]\*{0,2}\s*:\*{0,2}\s*", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
+_DASHES = ("-", "–", "—")
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased words of ``text`` (letters, digits and inner apostrophes)."""
-    return _WORD.findall(text.lower())
+class WeightsError(ValueError):
+    """Convergence weights that are unknown, negative or do not sum to 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageShape:
+    """What convergence needs from one message (computed once per text, cached)."""
+
+    text: str
+    length: int
+    sentences: int
+    structure: tuple[int, int, int, int]
+    punctuation: tuple[float, float, float, float, float]
+    words: frozenset[str]
+    characters: frozenset[str]
+
+
+@lru_cache(maxsize=512)
+def message_shape(raw: str) -> MessageShape:
+    """The convergence features of one message, with any "**Agent A**:" label removed."""
+    text = _LABEL.sub("", raw, count=1).strip()
+    length = len(text)
+    ends = len(_SENTENCE_END.findall(text))
+    if text and text[-1] not in ".!?":
+        ends += 1
+    per_char = 1 / length if length else 0.0
+    return MessageShape(
+        text=text,
+        length=length,
+        sentences=ends,
+        structure=(
+            text.count("\n\n") + 1 if text else 0,
+            len(_LIST_ITEM.findall(text)),
+            text.count("?"),
+            text.count("```") // 2,
+        ),
+        punctuation=(
+            text.count("!") * per_char,
+            text.count(",") * per_char,
+            text.count(";") * per_char,
+            text.count(":") * per_char,
+            sum(text.count(d) for d in _DASHES) * per_char,
+        ),
+        words=frozenset(_WORD.findall(text.lower())),
+        characters=frozenset(text.lower()),
+    )
+
+
+def ratio(a: float, b: float) -> float:
+    """min/max of two non-negative numbers; both zero is 1 (alike), one zero is 0."""
+    if a == 0 and b == 0:
+        return 1.0
+    if a == 0 or b == 0:
+        return 0.0
+    return min(a, b) / max(a, b)
+
+
+def content_similarity(a: MessageShape, b: MessageShape) -> float:
+    """How alike two messages' contents are (see the module docstring)."""
+    if a.text == b.text:
+        return 1.0
+    if not a.text or not b.text:
+        return 0.0
+    if a.text in b.text or b.text in a.text:
+        return min(a.length, b.length) / max(a.length, b.length)
+    if a.length < SHORT_TEXT and b.length < SHORT_TEXT:
+        left, right = a.characters, b.characters
+    else:
+        left, right = a.words, b.words
+    union = len(left | right)
+    return len(left & right) / union if union else 1.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def components(
+    window_a: Sequence[MessageShape], window_b: Sequence[MessageShape]
+) -> dict[str, float]:
+    """The five components from each agent's window (oldest first, same length)."""
+    structure = [
+        ratio(_mean([m.structure[i] for m in window_a]), _mean([m.structure[i] for m in window_b]))
+        for i in range(4)
+    ]
+    punctuation = [
+        ratio(
+            _mean([m.punctuation[i] for m in window_a]), _mean([m.punctuation[i] for m in window_b])
+        )
+        for i in range(5)
+    ]
+    return {
+        "content": content_similarity(window_a[-1], window_b[-1]),
+        "structure": _mean(structure),
+        "sentences": ratio(
+            _mean([m.sentences for m in window_a]), _mean([m.sentences for m in window_b])
+        ),
+        "length": ratio(_mean([m.length for m in window_a]), _mean([m.length for m in window_b])),
+        "punctuation": _mean(punctuation),
+    }
+
+
+def convergence_components(messages: Sequence[tuple[str, str]]) -> dict[str, float] | None:
+    """The components for ``messages`` ((agent, text) in order), None until both spoke."""
+    recent = messages[-WINDOW:]
+    window_a = [message_shape(text) for agent, text in recent if agent == "a"]
+    window_b = [message_shape(text) for agent, text in recent if agent == "b"]
+    size = min(len(window_a), len(window_b))
+    if size == 0:
+        return None
+    return components(window_a[-size:], window_b[-size:])
+
+
+def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    return round(math.fsum(weights[name] * parts[name] for name in COMPONENTS), 6)
+
+
+def conversation_convergence(
+    messages: Sequence[tuple[str, str]], weights: Mapping[str, float] | None = None
+) -> float:
+    """The convergence after the latest message; 0.0 until both agents have spoken.
+
+    ``messages`` are the conversation's completed messages as (agent, text), agent being
+    "a" or "b", oldest first. ``weights`` default to the balanced profile.
+    """
+    parts = convergence_components(messages)
+    if parts is None:
+        return 0.0
+    return weighted_score(parts, weights or PROFILES[DEFAULT_PROFILE])
+
+
+def parse_weights(spec: str) -> tuple[str, dict[str, float]]:
+    """A profile name, or custom weights "content=0.5,structure=0.2,..." → (name, weights).
+
+    Custom weights name every component, are non-negative and sum to 1.
+    """
+    spec = spec.strip()
+    if spec in PROFILES:
+        return spec, dict(PROFILES[spec])
+    if "=" not in spec:
+        names = ", ".join(PROFILES)
+        raise WeightsError(f"unknown convergence profile {spec!r}; use one of {names} or weights")
+    weights: dict[str, float] = {}
+    for part in spec.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in COMPONENTS:
+            raise WeightsError(f"unknown convergence component {name!r}; use {COMPONENTS}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise WeightsError(f"weight of {name} is not a number: {value!r}") from None
+    return "custom", validate_weights(weights)
+
+
+def validate_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    missing = [name for name in COMPONENTS if name not in weights]
+    if missing:
+        raise WeightsError(f"convergence weights miss {', '.join(missing)}")
+    if any(not math.isfinite(w) or w < 0 for w in weights.values()):
+        raise WeightsError("convergence weights must be finite and non-negative")
+    if abs(math.fsum(weights.values()) - 1.0) > 1e-6:
+        raise WeightsError("convergence weights must sum to 1")
+    return {name: float(weights[name]) for name in COMPONENTS}
 
 
 def live_convergence(text_a: str, text_b: str) -> float:
-    """The convergence score of two messages (see the module docstring)."""
-    words_a, words_b = words(text_a), words(text_b)
-    if not words_a and not words_b:
-        return 1.0
-    if not words_a or not words_b:
-        return 0.0
-    set_a, set_b = set(words_a), set(words_b)
-    vocabulary = len(set_a & set_b) / len(set_a | set_b)
-    length = min(len(words_a), len(words_b)) / max(len(words_a), len(words_b))
-    return round(0.5 * vocabulary + 0.5 * length, 6)
+    """Convergence of two single messages (the balanced profile): a convenience."""
+    return conversation_convergence([("a", text_a), ("b", text_b)])

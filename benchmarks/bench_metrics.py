@@ -1,0 +1,155 @@
+"""Benchmark: per-turn metrics, turns per second, against the earlier tool's calculator.
+
+Builds realistic conversations (40–160-word messages from the local:test text engine),
+then times, in one run and on the same turns:
+  - the reference: pidgin-ai 1.1.0's FlatMetricsCalculator (fetched with pip into a cache
+    directory the first time; pass --reference DIR to use an unpacked copy), one core;
+  - ours, one core: projections.metrics.turn.conversation_turn_rows;
+  - ours, both cores: the same, conversations spread over a process pool.
+
+Run: python benchmarks/bench_metrics.py [--conversations 40] [--turns 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pidgin.domain.messages import ChatMessage
+from pidgin.providers.local_test_text import compose_reply
+from projections.metrics.turn import COLUMNS, conversation_turn_rows
+
+REFERENCE_PACKAGE = "pidgin-ai==1.1.0"
+Conversation = list[tuple[int, str, str]]
+
+REFERENCE_RUNNER = """
+import json, sys, time, types
+root = sys.argv[1]
+package = types.ModuleType("pidgin")
+package.__path__ = [root + "/pidgin"]
+sys.modules["pidgin"] = package
+from pidgin.metrics.flat_calculator import FlatMetricsCalculator
+conversations = json.load(open(sys.argv[2]))
+start = time.perf_counter()
+turns = 0
+for conversation in conversations:
+    calculator = FlatMetricsCalculator()
+    for index, (a, b) in enumerate(conversation):
+        calculator.calculate_turn_metrics(index, a, b)
+        turns += 1
+print(json.dumps({"turns": turns, "seconds": time.perf_counter() - start}))
+"""
+
+
+def realistic_conversations(count: int, turns: int, seed: int = 7) -> list[Conversation]:
+    """Conversations whose messages have 40–160 words (uniform), from local:test replies."""
+    rng = random.Random(seed)
+    conversations = []
+    for c in range(count):
+        history = [ChatMessage(role="user", content=f"Conversation {c}: what is a pidgin?")]
+        messages: Conversation = []
+        for turn in range(1, turns + 1):
+            for agent in ("a", "b"):
+                target = rng.randint(40, 160)
+                words: list[str] = []
+                while len(words) < target:
+                    reply = compose_reply(history)
+                    words += reply.split(" ")
+                    history = [*history, ChatMessage(role="assistant", content=reply)]
+                text = " ".join(words[:target])
+                messages.append((turn, agent, text))
+        conversations.append(messages)
+    return conversations
+
+
+def reference_root(explicit: str | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    cache = Path(tempfile.gettempdir()) / "pidgin-bench-reference"
+    if not (cache / "pidgin" / "metrics" / "flat_calculator.py").is_file():
+        cache.mkdir(exist_ok=True)
+        fetched = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache),
+             REFERENCE_PACKAGE],
+            capture_output=True,
+        )  # fmt: skip
+        wheels = list(cache.glob("pidgin_ai-*.whl"))
+        if fetched.returncode != 0 or not wheels:
+            return None
+        import zipfile
+
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            wheel.extractall(cache)
+    return cache
+
+
+def time_reference(root: Path, conversations: list[Conversation]) -> float:
+    pairs = [
+        [(a, b) for (_, _, a), (_, _, b) in zip(conv[::2], conv[1::2], strict=True)]
+        for conv in conversations
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(pairs, handle)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", REFERENCE_RUNNER, str(root), handle.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        os.unlink(handle.name)
+    result = json.loads(out.stdout)
+    return float(result["turns"]) / float(result["seconds"])
+
+
+def rows_of(conversation: Conversation) -> int:
+    return len(conversation_turn_rows(conversation))
+
+
+def time_ours(conversations: list[Conversation], workers: int) -> float:
+    start = time.perf_counter()
+    if workers == 1:
+        turns = sum(rows_of(c) for c in conversations)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            turns = sum(pool.map(rows_of, conversations, chunksize=1))
+    return turns / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--reference", help="directory with an unpacked pidgin-ai wheel")
+    args = parser.parse_args()
+    conversations = realistic_conversations(args.conversations, args.turns)
+    words = [len(t.split()) for c in conversations for _, _, t in c]
+    total = args.conversations * args.turns
+    print(f"{total} turns, {len(words)} messages of {min(words)}–{max(words)} words "
+          f"(mean {sum(words) / len(words):.0f}); {len(COLUMNS)} metric columns per turn")  # fmt: skip
+    root = reference_root(args.reference)
+    reference = time_reference(root, conversations) if root else None
+    ours_one = time_ours(conversations, 1)
+    ours_two = time_ours(conversations, 2)
+    if reference:
+        print(f"reference (pidgin-ai FlatMetricsCalculator, 124 values), 1 core: "
+              f"{reference:8.0f} turns/s")  # fmt: skip
+    else:
+        print("reference: not available (pip could not fetch pidgin-ai); the issue quotes ~950")
+    print(f"ours, 1 core:                                         {ours_one:8.0f} turns/s"
+          + (f"  ({ours_one / reference:.1f}x reference; target 5x)" if reference else ""))  # fmt: skip
+    print(f"ours, 2 cores (process pool):                         {ours_two:8.0f} turns/s"
+          "  (target 10,000)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

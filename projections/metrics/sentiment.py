@@ -1,0 +1,83 @@
+"""Lexicon sentiment with VADER's word valences (Hutto & Gilbert, 2014).
+
+The valences, the negation list and the negation scalar come from the vaderSentiment
+package; the score is VADER's normalised sum, compound = s / √(s² + 15). VADER's
+booster, capital-letter, "but" and punctuation-emphasis rules are not applied: they
+cost five times the rest of a message's metrics together. Documented in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections import Counter
+from dataclasses import dataclass
+from importlib.resources import files
+from itertools import compress, repeat
+
+from vaderSentiment.vaderSentiment import N_SCALAR, NEGATE
+
+NORMALISATION_ALPHA = 15.0
+NEGATION_WINDOW = 3
+
+
+def _load_lexicon() -> dict[str, float]:
+    text = (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8")
+    lexicon: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0]:
+            lexicon[parts[0].lower()] = float(parts[1])
+    return lexicon
+
+
+LEXICON = _load_lexicon()
+_NEGATIONS = frozenset(w.lower() for w in NEGATE)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    compound: float
+    positive_ratio: float
+    negative_ratio: float
+    intensity: float
+
+
+def _is_negation(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+def sentiment(words: list[str], counts: Counter[str]) -> Sentiment:
+    """Sentiment of a message from its lower-case words (in order) and their counts.
+
+    A lexicon word is negated (valence × N_SCALAR, once) when one of the three words
+    before it is in VADER's negation list or ends in "n't".
+    """
+    scored = sorted(counts.keys() & LEXICON.keys())
+    if not words or not scored:
+        return Sentiment(0.0, 0.0, 0.0, 0.0)
+    valences = [LEXICON[w] for w in scored for _ in range(counts[w])]
+    flags = map(
+        operator.or_,
+        map(_NEGATIONS.__contains__, words),
+        map(str.endswith, words, repeat("n't")),
+    )
+    for index in compress(range(len(words)), flags):
+        for after in range(index + 1, min(len(words), index + 1 + NEGATION_WINDOW)):
+            word = words[after]
+            if word in LEXICON and not any(
+                map(_is_negation, words[max(0, after - NEGATION_WINDOW) : index])
+            ):
+                # Replace one plain occurrence of this word by its negated valence.
+                plain = LEXICON[word]
+                valences.remove(plain)
+                valences.append(plain * N_SCALAR)
+    total = math.fsum(valences)
+    positive = sum(1 for v in valences if v > 0)
+    negative = sum(1 for v in valences if v < 0)
+    return Sentiment(
+        compound=total / math.sqrt(total * total + NORMALISATION_ALPHA),
+        positive_ratio=positive / len(words),
+        negative_ratio=negative / len(words),
+        intensity=math.fsum(map(abs, valences)) / len(valences),
+    )
