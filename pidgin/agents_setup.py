@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from pidgin.domain import AgentId, AgentSpec
+import msgspec
+
+from pidgin.domain import AGENT_IDS, AgentId, AgentSpec
 from pidgin.errors import PidginError
 from pidgin.providers import Provider, create_provider, resolve_model
 from pidgin.providers.pacing import Pacing, PacingFactory
@@ -17,6 +20,8 @@ class Agents:
     specs: dict[AgentId, AgentSpec]
     providers: dict[AgentId, Provider]
     pacing: dict[AgentId, Pacing] = field(default_factory=dict)
+    injections: list[dict[str, Any]] = field(default_factory=list)
+    """System messages an awareness file schedules for later turns."""
 
 
 def _refuse(question: str) -> bool:
@@ -31,6 +36,8 @@ def build_agents(
     base_url: str | None = None,
     assume_yes: bool = False,
     confirm: Callable[[str], bool] = _refuse,
+    temperatures: Mapping[AgentId, float | None] | None = None,
+    awareness: Mapping[AgentId, str] | None = None,
 ) -> Agents:
     """Resolve both models (a clear error for unknown ones) and create their providers.
 
@@ -38,7 +45,9 @@ def build_agents(
     ``Name-A`` and ``Name-B`` so a transcript never leaves a reader guessing who spoke.
     Prices are copied into each AgentSpec so costs come from the log alone. Missing keys,
     servers or models fail here, before anything is recorded. ``base_url`` is for
-    openai-compatible agents.
+    openai-compatible agents. ``temperatures`` overrides ``temperature`` per agent;
+    ``awareness`` maps each agent to its own preset or awareness file, so each agent gets
+    only its own system prompt.
     """
     info = {"a": resolve_model(model_a), "b": resolve_model(model_b)}
     if base_url and all(entry.provider != "openai-compatible" for entry in info.values()):
@@ -56,7 +65,7 @@ def build_agents(
             model=entry.name,
             provider=entry.provider,
             display_name=names[agent],
-            temperature=temperature,
+            temperature=(temperatures or {}).get(agent, temperature),
             input_price_per_million=entry.input_price_per_million,
             output_price_per_million=entry.output_price_per_million,
         )
@@ -64,7 +73,30 @@ def build_agents(
         providers[agent] = create_provider(entry, base_url=own_url)
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     _check_ollama(providers, assume_yes, confirm)
-    return Agents(specs=specs, providers=providers, pacing=pacing)
+    injections: list[dict[str, Any]] = []
+    if awareness:
+        from pidgin.experiments.awareness import resolve_awareness
+
+        plan = resolve_awareness(awareness, specs)
+        for agent_id in AGENT_IDS:
+            prompt = plan.system_prompts[agent_id]
+            specs[agent_id] = msgspec.structs.replace(specs[agent_id], system_prompt=prompt)
+        injections = plan.injections
+    return Agents(specs=specs, providers=providers, pacing=pacing, injections=injections)
+
+
+def providers_for(
+    specs: Mapping[AgentId, AgentSpec],
+) -> tuple[dict[AgentId, Provider], dict[AgentId, Pacing]]:
+    """Providers and pacing for agents recorded in the log (to resume a conversation)."""
+    providers: dict[AgentId, Provider] = {}
+    pacing: dict[AgentId, Pacing] = {}
+    pacing_factory = PacingFactory()
+    for agent, spec in specs.items():
+        entry = resolve_model(spec.model)
+        providers[agent] = create_provider(entry)
+        pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
+    return providers, pacing
 
 
 def _check_ollama(

@@ -44,6 +44,18 @@ class ErrorView:
 
 
 @dataclass
+class InjectionView:
+    """A system message injected into agents' histories (scheduled, or by the human)."""
+
+    turn: int
+    agents: list[str]
+    text: str
+    source: str
+    after_message: int
+    at: datetime
+
+
+@dataclass
 class ConversationView:
     conversation_id: UUID
     started_at: datetime
@@ -58,6 +70,17 @@ class ConversationView:
     errors: list[ErrorView] = field(default_factory=list)
     end_reason: str | None = None
     ended_at: datetime | None = None
+    experiment_id: str | None = None
+    parent_conversation_id: str | None = None
+    branch_turn: int | None = None
+    chosen_names: dict[str, str] = field(default_factory=dict)
+    name_replies: dict[str, str] = field(default_factory=dict)
+    injections: list[InjectionView] = field(default_factory=list)
+    paused_reason: str | None = None
+
+    def agent_name(self, agent: str) -> str:
+        """The name the agent chose for itself, else its model's display name."""
+        return self.chosen_names.get(agent) or str(self.agents[agent]["display_name"])
 
     @property
     def completed_turns(self) -> int:
@@ -105,6 +128,25 @@ class ConversationView:
         elif isinstance(event, Conversation.ConversationEnded):
             self.end_reason = event.reason
             self.ended_at = event.timestamp
+            self.paused_reason = None
+        elif isinstance(event, Conversation.NameChosen):
+            self.chosen_names[event.agent] = event.name
+            self.name_replies[event.agent] = event.raw_reply
+        elif isinstance(event, Conversation.SystemPromptInjected):
+            self.injections.append(
+                InjectionView(
+                    event.turn,
+                    list(event.agents),
+                    event.text,
+                    event.source,
+                    event.after_message,
+                    event.timestamp,
+                )
+            )
+        elif isinstance(event, Conversation.ConversationPaused):
+            self.paused_reason = event.reason
+        elif isinstance(event, Conversation.ConversationResumed):
+            self.paused_reason = None
 
 
 def start_view(event: Started) -> ConversationView:
@@ -118,6 +160,9 @@ def start_view(event: Started) -> ConversationView:
         first_speaker=event.first_speaker,
         convergence_threshold=event.convergence_threshold,
         name=event.name,
+        experiment_id=event.experiment_id,
+        parent_conversation_id=event.parent_conversation_id,
+        branch_turn=event.branch_turn,
     )
 
 

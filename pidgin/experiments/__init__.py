@@ -1,0 +1,1 @@
+"""Experiments: many conversations in the background, resumable from the log."""

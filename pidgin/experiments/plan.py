@@ -1,0 +1,79 @@
+"""From a validated spec to what the log records: the experiment's conversation settings,
+and each conversation created from them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from pidgin.domain import AGENT_IDS, AgentId, AgentSpec, Conversation
+from pidgin.experiments.awareness import DEFAULT_AWARENESS
+from pidgin.experiments.spec import ExperimentSpec
+
+
+def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> dict[str, Any]:
+    """Resolve models, prompts and awareness once, so every conversation starts alike and
+    a resume never depends on files that may have changed since."""
+    from pidgin.agents_setup import build_agents
+
+    per_agent = {"a": spec.agents.a, "b": spec.agents.b}
+    awareness: dict[AgentId, str] = {
+        agent: per_agent[agent].awareness or spec.awareness or DEFAULT_AWARENESS
+        for agent in AGENT_IDS
+    }
+    agents = build_agents(
+        spec.agents.a.model,
+        spec.agents.b.model,
+        None,
+        assume_yes=assume_yes,
+        temperatures={agent: per_agent[agent].temperature for agent in AGENT_IDS},
+        awareness=awareness,
+    )
+    specs: dict[AgentId, AgentSpec] = dict(agents.specs)
+    for agent in AGENT_IDS:
+        literal = per_agent[agent].system_prompt
+        if literal is not None:
+            specs[agent] = msgspec.structs.replace(specs[agent], system_prompt=literal)
+    convergence = spec.convergence
+    return {
+        "agent_a": specs["a"].to_dict(),
+        "agent_b": specs["b"].to_dict(),
+        "prompt": spec.prompt,
+        "max_turns": spec.turns,
+        "first_speaker": spec.first_speaker,
+        "convergence_threshold": convergence.threshold if convergence.action == "stop" else None,
+        "injections": agents.injections,
+        "choose_names": spec.choose_names,
+        "seed": spec.seed,
+    }
+
+
+def default_name(settings: dict[str, Any]) -> str:
+    return f"{settings['agent_a']['model']} vs {settings['agent_b']['model']}"
+
+
+def new_conversation(
+    settings: dict[str, Any],
+    conversation_id: UUID,
+    experiment_id: UUID,
+    index: int,
+    experiment_name: str,
+) -> Conversation:
+    """The experiment's ``index``-th conversation, with its scheduled id."""
+    seed = settings.get("seed")
+    return Conversation.start(
+        AgentSpec.from_dict(settings["agent_a"]),
+        AgentSpec.from_dict(settings["agent_b"]),
+        settings["prompt"],
+        settings["max_turns"],
+        first_speaker="b" if settings["first_speaker"] == "b" else "a",
+        convergence_threshold=settings["convergence_threshold"],
+        name=f"{experiment_name} #{index + 1}",
+        seed=None if seed is None else seed + index,
+        conversation_id=conversation_id,
+        experiment_id=str(experiment_id),
+        injections=settings.get("injections", []),
+        choose_names=bool(settings.get("choose_names")),
+    )

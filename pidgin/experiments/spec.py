@@ -1,0 +1,107 @@
+"""The experiment spec: what a YAML file (or ``experiment start``'s options) may say.
+
+Validated with pydantic; unknown keys are errors, so a typo never silently falls back
+to a default. :func:`load_spec` reports each problem with its key, line and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pidgin.experiments.yaml_models import load_yaml_model
+
+DEFAULT_PROMPT = "Hello! What would you like to talk about?"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentSettings(_Strict):
+    model: str = "local:test"
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    awareness: str | None = None
+    """A preset (none, basic, firm, research, backrooms) or an awareness YAML file."""
+    system_prompt: str | None = None
+    """A literal system prompt; use either this or ``awareness``."""
+
+    @model_validator(mode="after")
+    def _one_prompt_source(self) -> AgentSettings:
+        if self.awareness is not None and self.system_prompt is not None:
+            raise ValueError("give either awareness or system_prompt, not both")
+        return self
+
+
+class AgentsSettings(_Strict):
+    a: AgentSettings = AgentSettings()
+    b: AgentSettings = AgentSettings()
+
+
+class ConvergenceSettings(_Strict):
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    action: Literal["stop", "continue"] = "stop"
+    """``stop`` ends a conversation (high_convergence) at the threshold; ``continue`` only
+    records the scores."""
+    profile: str = "balanced"
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        from projections.metrics.convergence import PROFILES
+
+        if value not in PROFILES:
+            raise ValueError(f"unknown profile; choose one of {', '.join(PROFILES)}")
+        return value
+
+
+class ExperimentSpec(_Strict):
+    name: str | None = None
+    agents: AgentsSettings = AgentsSettings()
+    awareness: str | None = None
+    """Awareness for both agents unless an agent sets its own."""
+    prompt: str = DEFAULT_PROMPT
+    turns: int = Field(default=10, ge=1, le=100_000)
+    repetitions: int = Field(default=1, ge=1, le=100_000)
+    parallel: int = Field(default=1, ge=1, le=64)
+    convergence: ConvergenceSettings = ConvergenceSettings()
+    first_speaker: Literal["a", "b"] = "a"
+    seed: int | None = None
+    choose_names: bool = False
+    store: str | None = None
+    output: str | None = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the prompt is empty")
+        return value
+
+    def with_paths_relative_to(self, directory: Path) -> ExperimentSpec:
+        """Awareness files and the output directory named relative to the spec file."""
+
+        def rebase(value: str | None) -> str | None:
+            if value is None or not value.endswith((".yaml", ".yml")):
+                return value
+            path = Path(value).expanduser()
+            return str(path if path.is_absolute() else (directory / path).resolve())
+
+        agents = AgentsSettings(
+            a=self.agents.a.model_copy(update={"awareness": rebase(self.agents.a.awareness)}),
+            b=self.agents.b.model_copy(update={"awareness": rebase(self.agents.b.awareness)}),
+        )
+        output = self.output
+        if output is not None and not Path(output).expanduser().is_absolute():
+            output = str((directory / output).resolve())
+        return self.model_copy(
+            update={"agents": agents, "awareness": rebase(self.awareness), "output": output}
+        )
+
+
+def load_spec(path: Path) -> ExperimentSpec:
+    """Read and validate a spec file; relative paths in it are relative to the file."""
+    spec = load_yaml_model(path, ExperimentSpec)
+    return spec.with_paths_relative_to(path.resolve().parent)
