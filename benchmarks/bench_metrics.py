@@ -134,21 +134,20 @@ def main() -> None:
     conversations = realistic_conversations(args.conversations, args.turns)
     words = [len(t.split()) for c in conversations for _, _, t in c]
     total = args.conversations * args.turns
-    print(f"{total} turns, {len(words)} messages of {min(words)}–{max(words)} words "
-          f"(mean {sum(words) / len(words):.0f}); {len(COLUMNS)} metric columns per turn")  # fmt: skip
+    mean = sum(words) / len(words)
+    print(f"{total} turns, {len(words)} messages of {min(words)}–{max(words)} words")
+    print(f"(mean {mean:.0f}); {len(COLUMNS)} metric columns per turn")
     root = reference_root(args.reference)
     reference = time_reference(root, conversations) if root else None
     ours_one = time_ours(conversations, 1)
     ours_two = time_ours(conversations, 2)
     if reference:
-        print(f"reference (pidgin-ai FlatMetricsCalculator, 124 values), 1 core: "
-              f"{reference:8.0f} turns/s")  # fmt: skip
+        print(f"reference, 1 core:              {reference:8.0f} turns/s  (pidgin-ai 1.1.0)")
     else:
         print("reference: not available (pip could not fetch pidgin-ai); the issue quotes ~950")
-    print(f"ours, 1 core:                                         {ours_one:8.0f} turns/s"
-          + (f"  ({ours_one / reference:.1f}x reference; target 5x)" if reference else ""))  # fmt: skip
-    print(f"ours, 2 cores (process pool):                         {ours_two:8.0f} turns/s"
-          "  (target 10,000)")  # fmt: skip
+    versus = f"  ({ours_one / reference:.1f}x reference; target 5x)" if reference else ""
+    print(f"ours, 1 core:                   {ours_one:8.0f} turns/s{versus}")
+    print(f"ours, 2 cores (process pool):   {ours_two:8.0f} turns/s  (target 10,000)")
 
 
 if __name__ == "__main__":

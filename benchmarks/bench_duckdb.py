@@ -1,0 +1,149 @@
+"""Benchmark: projecting 1M events into DuckDB (without metrics) against the floor.
+
+The floor, measured in the same run on the same events: msgspec-decode 1M JSON lines
+(the stored event states) plus one DuckDB bulk load of an Arrow table with the same
+columns as the ``events`` table. Ours: ``pidgin project --to duckdb --no-metrics`` on a
+SQLite store holding those 1M events (every table, in bounded batches).
+
+The store is generated once (conversations written through the eventlog API) and kept
+in a cache directory. Run: python benchmarks/bench_duckdb.py [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import msgspec
+import pyarrow as pa
+
+from eventlog import open_store
+from pidgin.domain import AgentSpec, Conversation
+from projections.analysis import project_to_duckdb
+
+TEXTS = [
+    "Pidgins grow where traders meet; grammar thins out and words travel. " * k for k in range(1, 9)
+] + [
+    "I think that is a really interesting point, and I appreciate you raising it. "
+    "Perhaps we could explore how contact languages emerge? Of course, it depends.",
+    "Yes, exactly! The vocabulary comes mostly from one language, the grammar from none.",
+]
+
+
+def agents() -> tuple[AgentSpec, AgentSpec]:
+    def spec(name: str) -> AgentSpec:
+        return AgentSpec(
+            model="local:test",
+            provider="local",
+            display_name=name,
+            input_price_per_million=3.0,
+            output_price_per_million=15.0,
+        )
+
+    return spec("Test-A"), spec("Test-B")
+
+
+def synthetic_conversation(index: int, turns: int, rng: random.Random) -> Conversation:
+    """A complete conversation written through the domain API (4 + 5·turns events)."""
+    a, b = agents()
+    conversation = Conversation.start(a, b, f"Prompt {index}", turns, seed=index)
+    for turn in range(1, turns + 1):
+        conversation.start_turn(turn)
+        for agent in ("a", "b"):
+            conversation.request_message(agent, turn)
+            conversation.complete_message(
+                agent,
+                turn,
+                rng.choice(TEXTS),
+                tokens_in=rng.randint(50, 2000),
+                tokens_out=rng.randint(40, 300),
+                time_to_first_token=0.01,
+                duration=0.2,
+                model="local:test",
+                stop_reason="end_turn",
+            )
+        conversation.complete_turn(turn, round(rng.random(), 6))
+    conversation.end("max_turns")
+    return conversation
+
+
+def build_store(path: Path, events: int, turns: int = 10) -> None:
+    """Write conversations of ``turns`` turns until the store holds ``events`` events."""
+    rng = random.Random(1)
+    with open_store(f"sqlite:///{str(path).lstrip('/')}") as log:
+        written = log.max_position()
+        index = 0
+        while written < events:
+            batch = [synthetic_conversation(index + i, turns, rng) for i in range(200)]
+            index += len(batch)
+            log.save(*batch)
+            written = log.max_position()
+
+
+def floor_seconds(path: Path) -> tuple[float, int]:
+    """msgspec decode of every stored state + one DuckDB bulk load through Arrow."""
+    with open_store(f"sqlite:///{str(path).lstrip('/')}") as log:
+        notifications = list(log.read_notifications(batch_size=50_000))
+    lines = [n.state for n in notifications]
+    positions = [n.id for n in notifications]
+    ids = [str(n.originator_id) for n in notifications]
+    versions = [n.originator_version for n in notifications]
+    topics = [n.topic for n in notifications]
+    decoder = msgspec.json.Decoder()
+    start = time.perf_counter()
+    for line in lines:
+        decoder.decode(line)
+    decoded = time.perf_counter() - start
+    arrow_events = pa.table(
+        {
+            "position": positions,
+            "originator_id": ids,
+            "version": versions,
+            "topic": topics,
+            "data": [line.decode() for line in lines],
+        }
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        connection = duckdb.connect(str(Path(directory) / "floor.duckdb"))
+        start = time.perf_counter()
+        connection.register("arrow_events", arrow_events)
+        connection.execute("CREATE TABLE events AS SELECT * FROM arrow_events")
+        loaded = time.perf_counter() - start
+        connection.close()
+    return decoded + loaded, len(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "pidgin-bench"))
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    store = cache / f"events-{args.events}.db"
+    if not store.exists():
+        print(f"generating {args.events:,} events in {store} (once) ...", flush=True)
+        build_store(store, args.events)
+    floor, count = floor_seconds(store)
+    with tempfile.TemporaryDirectory() as directory:
+        target = Path(directory) / "pidgin.duckdb"
+        start = time.perf_counter()
+        with open_store(f"sqlite:///{str(store).lstrip('/')}", create=False) as log:
+            result = project_to_duckdb(log, target, metrics=False)
+        ours = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"events: {count:,} (projected {result.events:,})")
+    print(f"floor (msgspec decode + DuckDB bulk load via Arrow): {floor:6.2f} s")
+    ratio = ours / floor
+    print(f"ours  (pidgin project --to duckdb --no-metrics):     {ours:6.2f} s")
+    print(f"ratio: {ratio:.2f}x the floor (target ≤ 3x); {count / ours:,.0f} events/s")
+    print(f"peak RSS of this process (includes the floor's in-memory copy): {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""The DuckDB projection: bring an analysis database up to date with the log.
+
+Reads only the events after the position saved in the database, in batches, and writes
+each batch's rows and the new position in one transaction, so running it twice adds
+nothing and a run killed half-way leaves the database as the last committed batch left
+it. Every table is loaded from Arrow tables (never row by row). ``rebuild`` drops
+everything and starts again from position 0, recomputing every metric with the current
+code.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from eventlog import EventLog
+from projections.analysis.fold import Batch, Row, fold_batch, ids_needing_rows
+from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
+from projections.analysis.source import raw_batches
+from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
+
+DEFAULT_BATCH_SIZE = 20_000
+Progress = Callable[[int, int], None]
+
+
+class ProjectionError(Exception):
+    """The database cannot be brought up to date as asked (one line, for the user)."""
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    events: int
+    position: int
+    turn_metrics: int
+
+
+def project_to_duckdb(
+    log: EventLog,
+    path: Path | str,
+    *,
+    rebuild: bool = False,
+    metrics: bool = True,
+    workers: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> ProjectionResult:
+    """Project every event after the saved position into the database at ``path``."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    store = log.url.redacted
+    try:
+        connection = duckdb.connect(str(path))
+    except duckdb.Error as error:
+        raise ProjectionError(f"cannot open {path}: {_first_line(error)}") from None
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        with _gc_paused(), _metric_pool(workers if metrics else 1) as pool:
+            position = _prepare(connection, store, rebuild, metrics)
+            total = max(0, log.max_position() - position)
+            done = turn_rows = 0
+            for raw in raw_batches(log, position, batch_size):
+                turn_rows += _apply_batch(connection, raw, metrics, pool)
+                done += len(raw)
+                position = raw[-1][0]
+                if progress is not None:
+                    progress(done, max(total, done))
+        return ProjectionResult(events=done, position=position, turn_metrics=turn_rows)
+    finally:
+        connection.close()
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of short-lived tuples make the cyclic GC rescan everything; none is cyclic."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def _metric_pool(workers: int) -> Iterator[Executor | None]:
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        yield pool
+
+
+def _prepare(
+    connection: duckdb.DuckDBPyConnection, store: str, rebuild: bool, metrics: bool
+) -> int:
+    """Create (or drop and recreate) the schema; return the saved position."""
+    connection.execute("BEGIN")
+    if rebuild:
+        for table in (*TABLES, "projection_state"):
+            connection.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    connection.execute(STATE_TABLE)
+    state = connection.execute(
+        "SELECT position, schema_version, metrics_version, store FROM projection_state"
+    ).fetchone()
+    if state is None:
+        for ddl in TABLES.values():
+            connection.execute(ddl)
+        for view in VIEWS.values():
+            connection.execute(view)
+        connection.execute(
+            "INSERT INTO projection_state VALUES (0, ?, ?, ?, now())",
+            [SCHEMA_VERSION, METRICS_VERSION if metrics else None, store],
+        )
+        connection.execute("COMMIT")
+        return 0
+    connection.execute("COMMIT")
+    position, schema_version, metrics_version, saved_store = state
+    if schema_version != SCHEMA_VERSION:
+        raise ProjectionError(
+            f"the database has schema version {schema_version}, this Pidgin writes "
+            f"{SCHEMA_VERSION}: run again with --rebuild"
+        )
+    if saved_store != store:
+        raise ProjectionError(
+            f"the database was projected from {saved_store}, not {store}: "
+            "use another database or --rebuild"
+        )
+    if metrics and metrics_version != METRICS_VERSION:
+        raise ProjectionError(
+            f"the turn metrics were computed by metrics version {metrics_version}, the "
+            f"current code is version {METRICS_VERSION}: run again with --rebuild"
+            if metrics_version is not None
+            else "the database was projected without metrics: add --no-metrics or --rebuild"
+        )
+    return int(position)
+
+
+def _apply_batch(
+    connection: duckdb.DuckDBPyConnection,
+    raw: list[tuple[int, str, int, str, bytes]],
+    metrics: bool,
+    pool: Executor | None,
+) -> int:
+    """Fold and write one batch and its position in one transaction; return metric rows."""
+    conversation_ids, experiment_ids = ids_needing_rows(raw)
+    existing_conversations = _existing(connection, "conversations", conversation_ids)
+    existing_experiments = _existing(connection, "experiments", experiment_ids)
+    batch = fold_batch(raw, existing_conversations, existing_experiments)
+    connection.execute("BEGIN")
+    try:
+        _insert_events(connection, batch)
+        _insert(connection, "messages", batch.messages)
+        _insert(connection, "turns", batch.turns)
+        _insert(connection, "errors", batch.errors)
+        _upsert(connection, "conversations", batch.conversations)
+        _upsert(connection, "experiments", batch.experiments)
+        metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
+        connection.execute(
+            "UPDATE projection_state SET position = ?, updated_at = now()", [batch.last_position]
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return metric_rows
+
+
+def _existing(connection: duckdb.DuckDBPyConnection, table: str, ids: set[str]) -> dict[str, Row]:
+    """The current rows of ``ids`` (timestamps and ids as text, as the fold writes them)."""
+    if not ids:
+        return {}
+    key = UPSERT_KEYS[table]
+    columns = [
+        f"CAST({name} AS VARCHAR) AS {name}" if kind in ("UUID", "TIMESTAMP WITH TIME ZONE", "JSON")
+        else name
+        for name, kind in connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    ]  # fmt: skip
+    keys = pa.table({"key": sorted(ids)})
+    connection.register("wanted_keys", keys)
+    try:
+        rows = (
+            connection.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                f"WHERE CAST({key} AS VARCHAR) IN (SELECT key FROM wanted_keys)"
+            )
+            .fetch_arrow_table()
+            .to_pylist()
+        )
+    finally:
+        connection.unregister("wanted_keys")
+    return {row[key]: row for row in rows}
+
+
+def _load(connection: duckdb.DuckDBPyConnection, table: str, sql: str, data: pa.Table) -> None:
+    name = f"incoming_{table}"
+    connection.register(name, data)
+    try:
+        connection.execute(sql.format(source=name))
+    finally:
+        connection.unregister(name)
+
+
+def _insert(
+    connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]
+) -> None:
+    if not next(iter(columns.values())):
+        return
+    _load(
+        connection,
+        table,
+        f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}",
+        pa.table(columns),
+    )
+
+
+def _insert_events(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    if not batch.events["position"]:
+        return
+    data = pa.table(
+        {
+            "position": pa.array(batch.events["position"], pa.int64()),
+            "aggregate_id": pa.array(batch.events["aggregate_id"], pa.string()),
+            "version": pa.array(batch.events["version"], pa.int64()),
+            "type": pa.array(batch.events["type"], pa.string()),
+            "topic": pa.array(batch.events["topic"], pa.string()),
+            "data": pa.array(batch.events["data"], pa.binary()),
+        }
+    )
+    _load(
+        connection,
+        "events",
+        "INSERT INTO events BY NAME SELECT * REPLACE (decode(data) AS data), "
+        "CAST(json_extract_string(decode(data), '$.timestamp') AS TIMESTAMPTZ) AS recorded_at "
+        "FROM {source}",
+        data,
+    )
+
+
+def _upsert(connection: duckdb.DuckDBPyConnection, table: str, rows: dict[str, Row]) -> None:
+    """Replace the rows of these keys (delete + insert, both from one Arrow table)."""
+    if not rows:
+        return
+    key = UPSERT_KEYS[table]
+    columns = list(next(iter(rows.values())))
+    data = pa.table({c: [row[c] for row in rows.values()] for c in columns})
+    _load(
+        connection,
+        table,
+        f"DELETE FROM {table} WHERE CAST({key} AS VARCHAR) IN (SELECT {key} FROM {{source}})",
+        data,
+    )
+    _load(connection, table, f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}", data)
+
+
+def _conversation_rows(
+    job: tuple[list[tuple[int, str, str]], dict[str, float] | None, list[int]],
+) -> list[tuple[int, dict[str, float | None]]]:
+    """Metric rows of the wanted turns of one conversation (runs in a worker process too)."""
+    messages, weights, wanted = job
+    keep = set(wanted)
+    return [(turn, row) for turn, row in conversation_turn_rows(messages, weights) if turn in keep]
+
+
+def _insert_turn_metrics(
+    connection: duckdb.DuckDBPyConnection, batch: Batch, pool: Executor | None
+) -> int:
+    """Compute the rows of the turns completed in this batch from the messages table."""
+    if not batch.completed_turns:
+        return 0
+    wanted = pa.table({"conversation_id": sorted(batch.completed_turns)})
+    connection.register("metric_conversations", wanted)
+    try:
+        messages = connection.execute(
+            "SELECT CAST(conversation_id AS VARCHAR), turn, agent, text FROM messages "
+            "WHERE CAST(conversation_id AS VARCHAR) IN "
+            "(SELECT conversation_id FROM metric_conversations) "
+            "ORDER BY conversation_id, position"
+        ).fetchall()
+    finally:
+        connection.unregister("metric_conversations")
+    by_conversation: dict[str, list[tuple[int, str, str]]] = {}
+    for conversation_id, turn, agent, text in messages:
+        by_conversation.setdefault(conversation_id, []).append((turn, agent, text))
+    ids = sorted(by_conversation)
+    jobs = [
+        (
+            by_conversation[cid],
+            _weights(batch.conversations.get(cid)),
+            sorted(batch.completed_turns[cid]),
+        )
+        for cid in ids
+    ]
+    results = (
+        list(pool.map(_conversation_rows, jobs, chunksize=8))
+        if pool
+        else map(_conversation_rows, jobs)
+    )
+    columns: dict[str, list[Any]] = {"conversation_id": [], "turn": [], "metrics_version": []}
+    columns.update({name: [] for name in COLUMNS})
+    for cid, rows in zip(ids, results, strict=True):
+        for turn, row in rows:
+            columns["conversation_id"].append(cid)
+            columns["turn"].append(turn)
+            columns["metrics_version"].append(METRICS_VERSION)
+            for name in COLUMNS:
+                columns[name].append(row[name])
+    count = len(columns["turn"])
+    if count:
+        schema = pa.schema(
+            [
+                ("conversation_id", pa.string()),
+                ("turn", pa.int32()),
+                ("metrics_version", pa.string()),
+            ]
+            + [(name, pa.float64()) for name in COLUMNS]
+        )
+        _load(
+            connection,
+            "turn_metrics",
+            "INSERT INTO turn_metrics BY NAME SELECT * FROM {source}",
+            pa.table(columns, schema=schema),
+        )
+    return count
+
+
+def _weights(row: Row | None) -> dict[str, float] | None:
+    if row is None or not row.get("convergence_weights"):
+        return None
+    weights = json.loads(row["convergence_weights"])
+    return {str(k): float(v) for k, v in weights.items()}
