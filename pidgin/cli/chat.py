@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pidgin.cli.awareness_options import awareness_choices, awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
@@ -89,9 +90,25 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     help="Server for openai-compatible:MODEL agents (vLLM, llama.cpp, Ollama's /v1 ...).",
 )
 @click.option("-y", "--yes", is_flag=True, help="Pull a missing Ollama model without asking.")
+@awareness_options
+@click.option(
+    "--choose-names",
+    is_flag=True,
+    help="Ask each agent to pick a name for itself at the start (recorded, then shown).",
+)
+@click.option(
+    "--resume",
+    "resume_id",
+    default=None,
+    metavar="CONVERSATION_ID",
+    help="Continue a paused or cut-off conversation from its last completed message "
+    "(full id or unique prefix); other conversation options are then not allowed.",
+)
 @store_option
 @output_option
+@click.pass_context
 def chat(
+    ctx: click.Context,
     agent_a: str,
     agent_b: str,
     prompt: str,
@@ -105,30 +122,36 @@ def chat(
     quiet: bool,
     base_url: str | None,
     yes: bool,
+    awareness: str | None,
+    awareness_a: str | None,
+    awareness_b: str | None,
+    choose_names: bool,
+    resume_id: str | None,
     store: str | None,
     output: Path,
 ) -> None:
     """Record a conversation between two agents, streaming it live.
 
     Every event goes to the event store; when the conversation ends, its Markdown and
-    JSON transcripts are written to OUTPUT/transcripts/. Ctrl+C ends the conversation
-    with reason `interrupted`, keeping every completed message.
+    JSON transcripts are written to OUTPUT/transcripts/. In a terminal, Ctrl+C pauses
+    after the current message and offers: continue, inject a message, end, or leave it
+    paused (resume later with --resume). Without a terminal, Ctrl+C ends the
+    conversation with reason `interrupted`, keeping every completed message.
 
     Example: pidgin chat -a local:test -b local:test -t 10 -p "What is a pidgin language?"
     """
-    import asyncio
-
     from rich.console import Console
 
     from eventlog import open_store, parse_store_url
     from pidgin.agents_setup import build_agents
-    from pidgin.bus import EventBus
-    from pidgin.cli.live_view import LiveView
-    from pidgin.cli.summary import print_summary
-    from pidgin.conductor import Conductor
+    from pidgin.cli.run_conversation import run_in_terminal, write_outputs
     from pidgin.domain import Conversation
-    from projections.transcripts import rebuild_transcripts, write_files
 
+    if resume_id is not None:
+        from pidgin.cli.resume_chat import resume_chat
+
+        resume_chat(ctx, resume_id, quiet=quiet, store=store, output=output)
+        return
     if not prompt.strip():
         raise click.BadParameter("the prompt is empty", param_hint="'-p' / '--prompt'")
     from projections.metrics import WeightsError, parse_weights
@@ -141,7 +164,13 @@ def chat(
 
     configure_logging()
     agents = build_agents(
-        agent_a, agent_b, temperature, base_url=base_url, assume_yes=yes, confirm=click.confirm
+        agent_a,
+        agent_b,
+        temperature,
+        base_url=base_url,
+        assume_yes=yes,
+        confirm=click.confirm,
+        awareness=awareness_choices(awareness, awareness_a, awareness_b),
     )
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)
@@ -159,18 +188,12 @@ def chat(
             convergence_profile=profile,
             convergence_weights=weights,
             convergence_action=convergence_action,
+            injections=agents.injections,
+            choose_names=choose_names,
         )
-        bus = EventBus()
-        if not quiet:
-            LiveView(console).attach(bus)
-        conductor = Conductor(log, bus, agents.providers, agents.pacing)
-        interrupted = False
-        try:
-            asyncio.run(conductor.run(conversation))
-        except KeyboardInterrupt:
-            interrupted = True
-        transcripts = output / "transcripts"
-        write_files(rebuild_transcripts(log, [conversation.id]), transcripts)
-        print_summary(console, log, conversation.id, transcripts, url.redacted)
-    if interrupted:
-        sys.exit(130)
+        code = run_in_terminal(
+            log, conversation, agents.providers, agents.pacing, console=console, quiet=quiet
+        )
+        write_outputs(console, log, conversation, output, url.redacted)
+    if code:
+        sys.exit(code)

@@ -426,14 +426,33 @@ class Conversation(Aggregate):
             turn=turn, convergence=convergence, threshold=threshold, action=action
         )
 
-    def copy_turn(self, turn: int, messages: Sequence[dict[str, Any]], convergence: float) -> None:
-        """Record a turn taken over from a parent conversation (a branch's shared history)."""
+    def copy_turn(
+        self,
+        turn: int,
+        messages: Sequence[dict[str, Any]],
+        convergence: float,
+        injections: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Record a turn taken over from a parent conversation (a branch's shared history).
+
+        ``injections`` carry an ``offset``: how many of the turn's messages came before.
+        """
         self._require_running()
         if self.parent_conversation_id is None or turn != self.completed_turns + 1:
             raise ConversationRuleError(f"turn {turn} cannot be copied here")
         self._on_turn_started(turn=turn)
-        for message in messages:
-            self._on_message_completed(**message)
+        for offset in range(len(messages) + 1):
+            for injection in injections:
+                if injection["offset"] == offset:
+                    self._on_system_prompt_injected(
+                        turn=turn,
+                        agents=list(injection["agents"]),
+                        text=injection["text"],
+                        source=injection["source"],
+                        after_message=len(self.messages),
+                    )
+            if offset < len(messages):
+                self._on_message_completed(**messages[offset])
         self._on_turn_completed(turn=turn, convergence=convergence)
 
     def _require_running(self) -> None:

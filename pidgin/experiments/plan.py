@@ -43,7 +43,9 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         "prompt": spec.prompt,
         "max_turns": spec.turns,
         "first_speaker": spec.first_speaker,
-        "convergence_threshold": convergence.threshold if convergence.action == "stop" else None,
+        "convergence_threshold": convergence.threshold,
+        "convergence_action": convergence.action,
+        "convergence_profile": convergence.profile,
         "injections": agents.injections,
         "choose_names": spec.choose_names,
         "seed": spec.seed,
@@ -62,7 +64,10 @@ def new_conversation(
     experiment_name: str,
 ) -> Conversation:
     """The experiment's ``index``-th conversation, with its scheduled id."""
+    from projections.metrics import parse_weights
+
     seed = settings.get("seed")
+    profile, weights = parse_weights(settings.get("convergence_profile", "balanced"))
     return Conversation.start(
         AgentSpec.from_dict(settings["agent_a"]),
         AgentSpec.from_dict(settings["agent_b"]),
@@ -76,4 +81,7 @@ def new_conversation(
         experiment_id=str(experiment_id),
         injections=settings.get("injections", []),
         choose_names=bool(settings.get("choose_names")),
+        convergence_profile=profile,
+        convergence_weights=weights,
+        convergence_action=settings.get("convergence_action", "stop"),
     )

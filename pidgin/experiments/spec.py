@@ -42,18 +42,22 @@ class AgentsSettings(_Strict):
 
 class ConvergenceSettings(_Strict):
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    action: Literal["stop", "continue"] = "stop"
-    """``stop`` ends a conversation (high_convergence) at the threshold; ``continue`` only
-    records the scores."""
+    action: Literal["stop", "notify"] = "stop"
+    """``stop`` ends a conversation (high_convergence) at the threshold; ``notify`` records
+    it and goes on. (``pause`` needs a person at the keyboard: use it in ``pidgin chat``.)"""
     profile: str = "balanced"
+    """A profile name (balanced, structural, semantic, strict) or weights
+    ``content=0.5,structure=0.2,...``."""
 
     @field_validator("profile")
     @classmethod
     def _known_profile(cls, value: str) -> str:
-        from projections.metrics.convergence import PROFILES
+        from projections.metrics import WeightsError, parse_weights
 
-        if value not in PROFILES:
-            raise ValueError(f"unknown profile; choose one of {', '.join(PROFILES)}")
+        try:
+            parse_weights(value)
+        except WeightsError as error:
+            raise ValueError(str(error)) from None
         return value
 
 

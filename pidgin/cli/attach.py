@@ -1,0 +1,94 @@
+"""``pidgin experiment attach``: follow a running experiment's conversation from the log.
+
+The runner may be another process, so the view polls the log (the truth) and shows each
+message as it is committed; the conversation under way is replayed first for context.
+Detaching (Ctrl+C) changes nothing in the experiment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from rich.console import Console
+
+from eventlog import EventLog, open_store
+from pidgin.bus import EventBus, MessageChunk
+from pidgin.cli.experiment_tables import current_conversation
+from pidgin.cli.live_view import LiveView
+from pidgin.domain import Conversation
+from pidgin.experiments.status import find_experiment, read_status
+
+POLL_SECONDS = 0.25
+STATUS_EVERY = 8  # polls between checks of whether the experiment is still running
+
+
+async def _show(bus: EventBus, event: Any) -> None:
+    if isinstance(event, Conversation.MessageCompleted):
+        await bus.publish(MessageChunk(event.originator_id, event.agent, event.turn, event.text))
+    await bus.publish(event)
+
+
+class _Follower:
+    def __init__(self, log: EventLog, experiment_id: UUID, output: Path, console: Console):
+        self.log = log
+        self.experiment_id = experiment_id
+        self.output = output
+        self.console = console
+        self.bus = EventBus()
+        LiveView(console).attach(self.bus)
+        self.following: UUID | None = None
+
+    async def pick(self) -> None:
+        """Follow the earliest conversation under way, replaying what it said so far."""
+        status = read_status(self.log, self.experiment_id, self.output)
+        current = current_conversation(status)
+        self.following = None if current is None else current.conversation_id
+        if self.following is not None:
+            for event in self.log.aggregate_events(self.following):
+                await _show(self.bus, event)
+
+    async def run(self) -> str:
+        scheduled = set(self.log.load(self.experiment_id).scheduled)
+        position = self.log.max_position()
+        await self.pick()
+        polls = 0
+        while True:
+            for recorded in self.log.read(after=position):
+                position = recorded.position
+                event = recorded.event
+                if recorded.originator_id not in scheduled:
+                    continue
+                if self.following is None and isinstance(event, Conversation.ConversationStarted):
+                    self.following = recorded.originator_id
+                if recorded.originator_id == self.following:
+                    await _show(self.bus, event)
+                    if isinstance(event, Conversation.ConversationEnded):
+                        self.following = None
+            if self.following is None:
+                await self.pick()
+            polls += 1
+            if polls % STATUS_EVERY == 0:
+                status = read_status(self.log, self.experiment_id, self.output, conversations=False)
+                if status.state != "running":
+                    return status.state
+            await asyncio.sleep(POLL_SECONDS)
+
+
+def follow_experiment(url: str, reference: str, output: Path) -> None:
+    console = Console()
+    with open_store(url, create=False) as log:
+        experiment_id = find_experiment(log, reference)
+        status = read_status(log, experiment_id, output, conversations=False)
+        console.print(
+            f"[bold]Attached to {status.name}[/] ({status.state}, "
+            f"{status.finished}/{status.total} finished). Ctrl+C detaches."
+        )
+        try:
+            state = asyncio.run(_Follower(log, experiment_id, status.output, console).run())
+        except KeyboardInterrupt:
+            console.print("\nDetached; the experiment goes on.")
+            return
+        console.print(f"\nThe experiment is {state}.")

@@ -1,0 +1,150 @@
+"""An experiment's status, read from the log (the truth) plus the PID files (is a runner
+alive?). A log that says "running" with no live runner means the runner died:
+the experiment is shown as ``interrupted`` and ``resume`` finishes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+
+from eventlog import EventLog
+from pidgin.domain.experiment import Experiment
+from pidgin.experiments.pidfiles import experiment_dir, live_runners
+from projections.conversation_view import ConversationView, read_conversations
+from projections.transcripts import total_cost
+
+
+@dataclass
+class ConversationStatus:
+    conversation_id: UUID
+    index: int
+    state: str
+    """pending, running, interrupted, paused or ended."""
+    end_reason: str | None = None
+    turns: int = 0
+    max_turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float | None = None
+    errors: int = 0
+    convergence: float | None = None
+
+
+@dataclass
+class ExperimentStatus:
+    experiment_id: UUID
+    name: str
+    state: str
+    """running, interrupted, completed, stopped or failed."""
+    created_at: datetime
+    total: int
+    counts: dict[str, int]
+    models: tuple[str, str]
+    parallel: int
+    output: Path
+    runners: list[int] = field(default_factory=list)
+    conversations: list[ConversationStatus] = field(default_factory=list)
+
+    @property
+    def finished(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def tokens(self) -> tuple[int, int]:
+        return (
+            sum(c.tokens_in for c in self.conversations),
+            sum(c.tokens_out for c in self.conversations),
+        )
+
+    @property
+    def cost(self) -> float | None:
+        costs = [c.cost for c in self.conversations if c.state != "pending"]
+        return None if None in costs else sum(c for c in costs if c is not None)
+
+    @property
+    def errors(self) -> int:
+        return sum(c.errors for c in self.conversations)
+
+
+def experiment_ids(log: EventLog) -> list[UUID]:
+    """Every experiment in the store, oldest first."""
+    created = log.read(event_types=[Experiment.ExperimentCreated])
+    return [recorded.originator_id for recorded in created]
+
+
+def find_experiment(log: EventLog, reference: str) -> UUID:
+    """The experiment named by a full id, a unique id prefix or its exact name."""
+    wanted = reference.strip().lower()
+    ids = experiment_ids(log)
+    hits = [eid for eid in ids if str(eid).startswith(wanted)]
+    if not hits:
+        hits = [eid for eid in ids if log.load(eid).name.lower() == wanted]
+    if len(hits) != 1:
+        problem = "no experiment" if not hits else f"{len(hits)} experiments"
+        raise LookupError(f"{problem} in the store match {reference!r}")
+    return hits[0]
+
+
+def output_of(experiment: Experiment, default: Path) -> Path:
+    """Where the experiment's PID files and transcripts live (recorded at creation)."""
+    recorded = experiment.spec.get("output")
+    return Path(recorded) if recorded else default
+
+
+def read_status(
+    log: EventLog, experiment_id: UUID, default_output: Path, *, conversations: bool = True
+) -> ExperimentStatus:
+    experiment: Experiment = log.load(experiment_id)
+    output = output_of(experiment, default_output)
+    directory = experiment_dir(output, experiment_id)
+    runners = live_runners(directory) if directory.is_dir() else []
+    state = experiment.state
+    if state == "running" and not runners:
+        state = "interrupted"
+    settings = experiment.settings
+    status = ExperimentStatus(
+        experiment_id=experiment_id,
+        name=experiment.name,
+        state=state,
+        created_at=experiment.created_on,
+        total=len(experiment.scheduled),
+        counts=experiment.counts(),
+        models=(settings["agent_a"]["model"], settings["agent_b"]["model"]),
+        parallel=experiment.parallel,
+        output=output,
+        runners=runners,
+    )
+    if conversations:
+        views = {v.conversation_id: v for v in read_conversations(log, experiment.scheduled)}
+        for index, cid in enumerate(experiment.scheduled):
+            status.conversations.append(_conversation_status(cid, index, views.get(cid), runners))
+    return status
+
+
+def _conversation_status(
+    cid: UUID, index: int, view: ConversationView | None, runners: list[int]
+) -> ConversationStatus:
+    if view is None:
+        return ConversationStatus(cid, index, "pending")
+    if view.end_reason is not None:
+        state = "ended"
+    elif view.paused_reason is not None:
+        state = "paused"
+    else:
+        state = "running" if runners else "interrupted"
+    tokens_in, tokens_out = view.tokens()
+    return ConversationStatus(
+        conversation_id=cid,
+        index=index,
+        state=state,
+        end_reason=view.end_reason,
+        turns=view.completed_turns,
+        max_turns=view.max_turns,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost=total_cost(view),
+        errors=len(view.errors),
+        convergence=view.final_convergence,
+    )
