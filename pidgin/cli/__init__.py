@@ -6,10 +6,16 @@ from typing import Any
 
 import click
 
+from pidgin.cli.branch import branch
 from pidgin.cli.chat import chat
 from pidgin.cli.common import UserError
+from pidgin.cli.experiment import experiment
 from pidgin.cli.listing import list_command
+from pidgin.cli.log import log_group
 from pidgin.cli.models import models_command
+from pidgin.cli.monitor import monitor
+from pidgin.cli.project import project
+from pidgin.cli.query import query
 from pidgin.cli.replay import replay
 
 
@@ -40,6 +46,12 @@ cli.add_command(chat)
 cli.add_command(replay)
 cli.add_command(list_command)
 cli.add_command(models_command)
+cli.add_command(log_group)
+cli.add_command(experiment)
+cli.add_command(branch)
+cli.add_command(monitor)
+cli.add_command(project)
+cli.add_command(query)
 
 
 def main() -> None:

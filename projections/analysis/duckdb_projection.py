@@ -23,12 +23,19 @@ import duckdb
 import pyarrow as pa
 
 from eventlog import EventLog
-from projections.analysis.fold import Batch, Row, fold_batch, ids_needing_rows
+from projections.analysis.fold import (
+    Batch,
+    Row,
+    fold_batch,
+    ids_needing_rows,
+    message_columns,
+    turn_columns,
+)
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
 from projections.analysis.source import raw_batches
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
-DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_BATCH_SIZE = 50_000
 Progress = Callable[[int, int], None]
 
 
@@ -161,11 +168,11 @@ def _apply_batch(
     connection.execute("BEGIN")
     try:
         _insert_events(connection, batch)
-        _insert(connection, "messages", batch.messages)
-        _insert(connection, "turns", batch.turns)
+        _insert(connection, "messages", message_columns(batch))
+        _insert(connection, "turns", turn_columns(batch))
         _insert(connection, "errors", batch.errors)
-        _upsert(connection, "conversations", batch.conversations)
-        _upsert(connection, "experiments", batch.experiments)
+        _upsert(connection, "conversations", batch.conversations, existing_conversations)
+        _upsert(connection, "experiments", batch.experiments, existing_experiments)
         metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, updated_at = now()", [batch.last_position]
@@ -194,14 +201,12 @@ def _existing(connection: duckdb.DuckDBPyConnection, table: str, ids: set[str]) 
     keys = pa.table({"key": sorted(ids)})
     connection.register("wanted_keys", keys)
     try:
-        rows = (
-            connection.execute(
-                f"SELECT {', '.join(columns)} FROM {table} "
-                f"WHERE CAST({key} AS VARCHAR) IN (SELECT key FROM wanted_keys)"
-            )
-            .fetch_arrow_table()
-            .to_pylist()
+        cursor = connection.execute(
+            f"SELECT {', '.join(columns)} FROM {table} "
+            f"WHERE {key} IN (SELECT CAST(key AS UUID) FROM wanted_keys)"
         )
+        names = [d[0] for d in cursor.description or []]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     finally:
         connection.unregister("wanted_keys")
     return {row[key]: row for row in rows}
@@ -230,41 +235,49 @@ def _insert(
 
 
 def _insert_events(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    if not batch.events["position"]:
+    """The raw events, moved column-wise; DuckDB derives the type, id and timestamp."""
+    if not batch.raw:
         return
+    positions, ids, versions, topics, states = zip(*batch.raw, strict=True)
     data = pa.table(
         {
-            "position": pa.array(batch.events["position"], pa.int64()),
-            "aggregate_id": pa.array(batch.events["aggregate_id"], pa.string()),
-            "version": pa.array(batch.events["version"], pa.int64()),
-            "type": pa.array(batch.events["type"], pa.string()),
-            "topic": pa.array(batch.events["topic"], pa.string()),
-            "data": pa.array(batch.events["data"], pa.binary()),
+            "position": pa.array(positions, pa.int64()),
+            "aggregate_id": pa.array(ids, pa.string()),
+            "version": pa.array(versions, pa.int64()),
+            "topic": pa.array(topics, pa.string()),
+            "data": pa.array(states, pa.binary()),
         }
     )
     _load(
         connection,
         "events",
-        "INSERT INTO events BY NAME SELECT * REPLACE (decode(data) AS data), "
+        "INSERT INTO events BY NAME SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, "
+        "version, topic, string_split(topic, '.')[-1] AS type, decode(data) AS data, "
         "CAST(json_extract_string(decode(data), '$.timestamp') AS TIMESTAMPTZ) AS recorded_at "
         "FROM {source}",
         data,
     )
 
 
-def _upsert(connection: duckdb.DuckDBPyConnection, table: str, rows: dict[str, Row]) -> None:
-    """Replace the rows of these keys (delete + insert, both from one Arrow table)."""
+def _upsert(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: dict[str, Row],
+    existing: dict[str, Row],
+) -> None:
+    """Write these rows, replacing the ``existing`` ones (delete + insert from Arrow)."""
     if not rows:
         return
     key = UPSERT_KEYS[table]
+    if existing:
+        _load(
+            connection,
+            table,
+            f"DELETE FROM {table} WHERE {key} IN (SELECT CAST(key AS UUID) FROM {{source}})",
+            pa.table({"key": sorted(existing)}),
+        )
     columns = list(next(iter(rows.values())))
     data = pa.table({c: [row[c] for row in rows.values()] for c in columns})
-    _load(
-        connection,
-        table,
-        f"DELETE FROM {table} WHERE CAST({key} AS VARCHAR) IN (SELECT {key} FROM {{source}})",
-        data,
-    )
     _load(connection, table, f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}", data)
 
 
@@ -288,8 +301,8 @@ def _insert_turn_metrics(
     try:
         messages = connection.execute(
             "SELECT CAST(conversation_id AS VARCHAR), turn, agent, text FROM messages "
-            "WHERE CAST(conversation_id AS VARCHAR) IN "
-            "(SELECT conversation_id FROM metric_conversations) "
+            "WHERE conversation_id IN "
+            "(SELECT CAST(conversation_id AS UUID) FROM metric_conversations) "
             "ORDER BY conversation_id, position"
         ).fetchall()
     finally:

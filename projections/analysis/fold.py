@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -19,24 +20,6 @@ from projections.analysis.source import RawEvent
 
 CONVERSATION = "pidgin.domain.conversation:Conversation."
 EXPERIMENT = "pidgin.domain.experiment:Experiment."
-EVENT_COLUMNS = ("position", "aggregate_id", "version", "type", "topic", "data")
-MESSAGE_COLUMNS = (
-    "conversation_id",
-    "turn",
-    "agent",
-    "model",
-    "text",
-    "thinking",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "time_to_first_token",
-    "duration",
-    "stop_reason",
-    "completed_at",
-    "position",
-)
-TURN_COLUMNS = ("conversation_id", "turn", "convergence", "completed_at", "position")
 ERROR_COLUMNS = (
     "conversation_id",
     "type",
@@ -63,9 +46,9 @@ def _columns(names: Iterable[str]) -> dict[str, list[Any]]:
 class Batch:
     """The rows one batch of events adds or changes."""
 
-    events: dict[str, list[Any]] = field(default_factory=lambda: _columns(EVENT_COLUMNS))
-    messages: dict[str, list[Any]] = field(default_factory=lambda: _columns(MESSAGE_COLUMNS))
-    turns: dict[str, list[Any]] = field(default_factory=lambda: _columns(TURN_COLUMNS))
+    raw: list[RawEvent] = field(default_factory=list)
+    message_items: list[tuple[str, int, MessageState, float | None]] = field(default_factory=list)
+    turn_items: list[tuple[str, int, TurnState]] = field(default_factory=list)
     errors: dict[str, list[Any]] = field(default_factory=lambda: _columns(ERROR_COLUMNS))
     conversations: dict[str, Row] = field(default_factory=dict)
     experiments: dict[str, Row] = field(default_factory=dict)
@@ -73,19 +56,36 @@ class Batch:
     last_position: int = 0
 
 
+_CANONICAL: dict[str, str] = {}
+
+
+def canonical_id(raw_id: str) -> str:
+    """The dashed lower-case form of a UUID (SQLite stores ids as 32 hex digits)."""
+    known = _CANONICAL.get(raw_id)
+    if known is None:
+        if len(_CANONICAL) > 200_000:
+            _CANONICAL.clear()
+        known = _CANONICAL[raw_id] = str(UUID(raw_id))
+    return known
+
+
 def ids_needing_rows(raw: list[RawEvent]) -> tuple[set[str], set[str]]:
     """Conversation and experiment ids with events in ``raw`` but no start event in it."""
-    conversations: set[str] = set()
-    experiments: set[str] = set()
     started: set[str] = set()
-    for _, aggregate_id, version, topic, _ in raw:
-        if version == 1:
-            started.add(aggregate_id)
-        elif topic.startswith(CONVERSATION):
-            conversations.add(aggregate_id)
-        elif topic.startswith(EXPERIMENT):
-            experiments.add(aggregate_id)
-    return conversations - started, experiments - started
+    wanted: dict[str, set[str]] = {"conversation": set(), "experiment": set()}
+    handlers = _HANDLERS
+    for _, raw_id, _, topic, _ in raw:
+        entry = handlers.get(topic)
+        if entry is None:
+            continue
+        if entry[2]:
+            started.add(raw_id)
+        else:
+            wanted[entry[0]].add(raw_id)
+    return (
+        {canonical_id(i) for i in wanted["conversation"] - started},
+        {canonical_id(i) for i in wanted["experiment"] - started},
+    )
 
 
 def fold_batch(
@@ -97,33 +97,22 @@ def fold_batch(
     batch = Batch(
         conversations={k: dict(v) for k, v in existing_conversations.items()},
         experiments={k: dict(v) for k, v in existing_experiments.items()},
+        raw=raw,
     )
-    events = batch.events
-    positions, ids, versions, types, topics, data = (events[c] for c in EVENT_COLUMNS)
-    conversation_handlers = _CONVERSATION_HANDLERS
-    experiment_handlers = _EXPERIMENT_HANDLERS
-    for position, aggregate_id, version, topic, state in raw:
-        name = topic.rpartition(".")[2]
-        positions.append(position)
-        ids.append(aggregate_id)
-        versions.append(version)
-        types.append(name)
-        topics.append(topic)
-        data.append(state)
-        if topic.startswith(CONVERSATION):
-            handler = conversation_handlers.get(name)
-            if handler is not None:
-                row = batch.conversations.get(aggregate_id)
-                if row is not None or name == "ConversationStarted":
-                    handler(batch, aggregate_id, position, _decode(state), row)
-                    batch.conversations[aggregate_id]["last_position"] = position
-        elif topic.startswith(EXPERIMENT):
-            handler = experiment_handlers.get(name)
-            if handler is not None:
-                row = batch.experiments.get(aggregate_id)
-                if row is not None or name == "ExperimentCreated":
-                    handler(batch, aggregate_id, position, _decode(state), row)
-                    batch.experiments[aggregate_id]["last_position"] = position
+    handlers = _HANDLERS
+    tables = {"conversation": batch.conversations, "experiment": batch.experiments}
+    for position, raw_id, _, topic, state in raw:
+        entry = handlers.get(topic)
+        if entry is None:
+            continue
+        kind, handler, creates = entry
+        aggregate_id = canonical_id(raw_id)
+        rows = tables[kind]
+        row = rows.get(aggregate_id)
+        if row is None and not creates:
+            continue  # An aggregate whose start is not in the log (cannot happen normally).
+        handler(batch, aggregate_id, position, state, row)
+        rows[aggregate_id]["last_position"] = position
     if raw:
         batch.last_position = raw[-1][0]
     return batch
@@ -183,53 +172,52 @@ def _policy(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> N
     row["convergence_action"] = s.get("action")
 
 
-def _message(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> None:
+class MessageState(msgspec.Struct):
+    """The stored fields of MessageCompleted that the tables need (others are ignored)."""
+
+    agent: str = ""
+    turn: int = 0
+    text: str = ""
+    thinking: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    time_to_first_token: float | None = None
+    duration: float | None = None
+    stop_reason: str | None = None
+    model: str | None = None
+    timestamp: str | None = None
+
+
+class TurnState(msgspec.Struct):
+    turn: int = 0
+    convergence: float | None = None
+    timestamp: str | None = None
+
+
+_decode_message = msgspec.json.Decoder(MessageState).decode
+_decode_turn = msgspec.json.Decoder(TurnState).decode
+
+
+def _message(batch: Batch, cid: str, position: int, state: bytes, row: Row | None) -> None:
     assert row is not None
-    agent = s.get("agent", "")
-    tokens_in, tokens_out = s.get("tokens_in") or 0, s.get("tokens_out") or 0
-    cost = cost_in_dollars(
-        tokens_in,
-        tokens_out,
-        row.get(f"agent_{agent}_input_price"),
-        row.get(f"agent_{agent}_output_price"),
-    )
-    m = batch.messages
-    m["conversation_id"].append(cid)
-    m["turn"].append(s.get("turn"))
-    m["agent"].append(agent)
-    m["model"].append(s.get("model"))
-    m["text"].append(s.get("text", ""))
-    m["thinking"].append(s.get("thinking"))
-    m["tokens_in"].append(tokens_in)
-    m["tokens_out"].append(tokens_out)
-    m["cost_usd"].append(cost)
-    m["time_to_first_token"].append(s.get("time_to_first_token"))
-    m["duration"].append(s.get("duration"))
-    m["stop_reason"].append(s.get("stop_reason"))
-    m["completed_at"].append(s.get("timestamp"))
-    m["position"].append(position)
+    m = _decode_message(state)
+    prices = (row.get(f"agent_{m.agent}_input_price"), row.get(f"agent_{m.agent}_output_price"))
+    cost = cost_in_dollars(m.tokens_in, m.tokens_out, *prices)
+    batch.message_items.append((cid, position, m, cost))
     row["messages"] += 1
-    row["tokens_in"] += tokens_in
-    row["tokens_out"] += tokens_out
-    if cost is None or row["cost_usd"] is None:
-        row["cost_usd"] = None
-    else:
-        row["cost_usd"] = round(row["cost_usd"] + cost, 9)
+    row["tokens_in"] += m.tokens_in
+    row["tokens_out"] += m.tokens_out
+    total = row["cost_usd"]
+    row["cost_usd"] = None if cost is None or total is None else round(total + cost, 9)
 
 
-def _turn(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> None:
+def _turn(batch: Batch, cid: str, position: int, state: bytes, row: Row | None) -> None:
     assert row is not None
-    t = batch.turns
-    turn = s.get("turn")
-    t["conversation_id"].append(cid)
-    t["turn"].append(turn)
-    t["convergence"].append(s.get("convergence"))
-    t["completed_at"].append(s.get("timestamp"))
-    t["position"].append(position)
-    row["turns"] = turn
-    row["final_convergence"] = s.get("convergence")
-    if isinstance(turn, int):
-        batch.completed_turns.setdefault(cid, set()).add(turn)
+    t = _decode_turn(state)
+    batch.turn_items.append((cid, position, t))
+    row["turns"] = t.turn
+    row["final_convergence"] = t.convergence
+    batch.completed_turns.setdefault(cid, set()).add(t.turn)
 
 
 def _error(batch: Batch, cid: str, position: int, s: Row, row: Row | None, kind: str) -> None:
@@ -282,18 +270,27 @@ def _named(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> No
 
 
 Handler = Callable[[Batch, str, int, Row, Row | None], None]
+RawHandler = Callable[[Batch, str, int, bytes, Row | None], None]
 
-_CONVERSATION_HANDLERS: dict[str, Handler] = {
-    "ConversationStarted": _started,
-    "ConvergencePolicyChosen": _policy,
+
+def _decoded(handler: Handler) -> RawHandler:
+    def run(batch: Batch, aggregate_id: str, position: int, state: bytes, row: Row | None) -> None:
+        handler(batch, aggregate_id, position, _decode(state), row)
+
+    return run
+
+
+_CONVERSATION_HANDLERS: dict[str, RawHandler] = {
+    "ConversationStarted": _decoded(_started),
+    "ConvergencePolicyChosen": _decoded(_policy),
     "MessageCompleted": _message,
     "TurnCompleted": _turn,
-    "ProviderErrored": _provider_error,
-    "RateLimited": _rate_limited,
-    "ConversationPaused": _paused,
-    "ConversationResumed": _resumed,
-    "ConversationEnded": _ended,
-    "NameChosen": _named,
+    "ProviderErrored": _decoded(_provider_error),
+    "RateLimited": _decoded(_rate_limited),
+    "ConversationPaused": _decoded(_paused),
+    "ConversationResumed": _decoded(_resumed),
+    "ConversationEnded": _decoded(_ended),
+    "NameChosen": _decoded(_named),
 }
 
 
@@ -352,3 +349,49 @@ _EXPERIMENT_HANDLERS: dict[str, Handler] = {
     "ExperimentStopped": _closing("stopped"),
     "ExperimentFailed": _closing("failed"),
 }
+
+
+_HANDLERS: dict[str, tuple[str, RawHandler, bool]] = {
+    **{
+        CONVERSATION + name: ("conversation", handler, name == "ConversationStarted")
+        for name, handler in _CONVERSATION_HANDLERS.items()
+    },
+    **{
+        EXPERIMENT + name: ("experiment", _decoded(handler), name == "ExperimentCreated")
+        for name, handler in _EXPERIMENT_HANDLERS.items()
+    },
+}
+
+
+def message_columns(batch: Batch) -> dict[str, list[Any]]:
+    """The messages table's new rows, column by column."""
+    items = batch.message_items
+    states = [item[2] for item in items]
+    return {
+        "conversation_id": [item[0] for item in items],
+        "turn": [m.turn for m in states],
+        "agent": [m.agent for m in states],
+        "model": [m.model for m in states],
+        "text": [m.text for m in states],
+        "thinking": [m.thinking for m in states],
+        "tokens_in": [m.tokens_in for m in states],
+        "tokens_out": [m.tokens_out for m in states],
+        "cost_usd": [item[3] for item in items],
+        "time_to_first_token": [m.time_to_first_token for m in states],
+        "duration": [m.duration for m in states],
+        "stop_reason": [m.stop_reason for m in states],
+        "completed_at": [m.timestamp for m in states],
+        "position": [item[1] for item in items],
+    }
+
+
+def turn_columns(batch: Batch) -> dict[str, list[Any]]:
+    """The turns table's new rows, column by column."""
+    items = batch.turn_items
+    return {
+        "conversation_id": [item[0] for item in items],
+        "turn": [item[2].turn for item in items],
+        "convergence": [item[2].convergence for item in items],
+        "completed_at": [item[2].timestamp for item in items],
+        "position": [item[1] for item in items],
+    }

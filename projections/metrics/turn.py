@@ -12,8 +12,8 @@ import math
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from projections.metrics import lexicons as lx
 from projections.metrics.convergence import (

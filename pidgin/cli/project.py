@@ -1,0 +1,122 @@
+"""``pidgin project``: bring the analysis database (or Parquet files) up to date with the log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pidgin.cli.common import UserError, output_option, store_option, store_url
+
+if TYPE_CHECKING:
+    from eventlog import EventLog
+    from projections.analysis import ProjectionResult
+
+DATABASE_FILE = "pidgin.duckdb"
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["duckdb", "parquet"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: PATH is the database (default OUTPUT/pidgin.duckdb). parquet: PATH is a "
+    "directory that gets one .parquet file per table (and keeps its own pidgin.duckdb).",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Drop every table and project the whole log again (recomputes every metric).",
+)
+@click.option(
+    "--no-metrics",
+    is_flag=True,
+    help="Skip the per-turn metrics (turn_metrics stays empty); much faster on big logs.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes computing metrics (use the number of cores on big logs).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@store_option
+@output_option
+def project(
+    path: Path | None,
+    target: str,
+    rebuild: bool,
+    no_metrics: bool,
+    workers: int,
+    quiet: bool,
+    store: str | None,
+    output: Path,
+) -> None:
+    """Project the event log into analysis tables: only events after the saved position.
+
+    Running it twice adds nothing; a run killed half-way is finished by the next one.
+    Query the result with `pidgin query "SQL"` (tables: docs/analysis.md).
+
+    Example: pidgin project --to duckdb && pidgin query "SELECT * FROM convergence_by_turn"
+    """
+    from eventlog import open_store
+    from projections.analysis import ProjectionError, export_parquet
+
+    if target == "parquet":
+        if path is None:
+            raise click.BadParameter("--to parquet needs a directory", param_hint="PATH")
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{path} is a file, not a directory")
+        database = path / DATABASE_FILE
+    else:
+        database = path or output / DATABASE_FILE
+        if database.is_dir():
+            raise UserError(f"{database} is a directory, not a DuckDB database file")
+    with open_store(store_url(store, output), create=False) as log:
+        try:
+            result = _run(log, database, rebuild, not no_metrics, workers, quiet)
+        except ProjectionError as error:
+            raise UserError(str(error)) from None
+    click.echo(
+        f"Projected {result.events:,} events ({result.turn_metrics:,} turn metric rows); "
+        f"{database} is at position {result.position:,}"
+    )
+    if target == "parquet":
+        assert path is not None
+        files = export_parquet(database, path)
+        click.echo(f"Wrote {len(files)} Parquet files to {path}")
+
+
+def _run(
+    log: EventLog, database: Path, rebuild: bool, metrics: bool, workers: int, quiet: bool
+) -> ProjectionResult:
+    """Project, with a progress bar showing events per second unless ``quiet``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from projections.analysis import project_to_duckdb
+
+    if quiet:
+        return project_to_duckdb(log, database, rebuild=rebuild, metrics=metrics, workers=workers)
+    columns = (
+        TextColumn("projecting"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} events"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("project", total=1, rate="")
+
+        def progress(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f} events/s" if elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        return project_to_duckdb(
+            log, database, rebuild=rebuild, metrics=metrics, workers=workers, progress=progress
+        )

@@ -1,0 +1,96 @@
+"""``pidgin query``: run SQL against the analysis database and print the result."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import click
+
+from pidgin.cli.common import UserError, output_option
+
+DATABASE_FILE = "pidgin.duckdb"
+
+
+@click.command()
+@click.argument("sql")
+@click.option(
+    "--db",
+    "database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The DuckDB database (default: OUTPUT/pidgin.duckdb, made by `pidgin project`).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: a readable table; csv: header + rows; json: one array of objects.",
+)
+@output_option
+def query(sql: str, database: Path | None, output_format: str, output: Path) -> None:
+    """Run SQL (read-only) against the analysis database.
+
+    Example: pidgin query "SELECT turn, mean_convergence FROM convergence_by_turn"
+    """
+    import duckdb
+
+    path = database or output / DATABASE_FILE
+    if not path.is_file():
+        raise UserError(f"no analysis database at {path}: run `pidgin project --to duckdb` first")
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise UserError(f"cannot open {path}: {_one_line(error)}") from None
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        cursor = connection.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    except duckdb.Error as error:
+        raise UserError(f"query failed: {_one_line(error)}") from None
+    finally:
+        connection.close()
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_plain(v) for v in row] for row in rows])
+    elif output_format == "json":
+        records = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        _print_table(columns, rows)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def _plain(value: Any) -> Any:
+    """A JSON/CSV-friendly value: ids and times as text, decimals as floats."""
+    if isinstance(value, UUID | datetime | date):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*["" if v is None else str(_plain(v)) for v in row])
+    console = Console()
+    console.print(table)
+    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", style="dim")
