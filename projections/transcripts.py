@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventlog import EventLog
 from pidgin.domain.pricing import cost_in_dollars, format_dollars
-from projections.conversation_view import ConversationView, read_conversations
+from projections.conversation_view import ConversationView, InjectionView, read_conversations
 from projections.metrics.headline import headline_metrics, headline_text
 
 TRANSCRIPT_SCHEMA = "pidgin.transcript/1"
@@ -29,7 +29,35 @@ def transcript_files(view: ConversationView) -> dict[str, str]:
 
 
 def _agent_label(view: ConversationView, agent: str) -> str:
-    return str(view.agents[agent]["display_name"])
+    return view.agent_name(agent)
+
+
+def _context_lines(view: ConversationView) -> list[str]:
+    """Experiment, branch point, chosen names and a pause, when the log has them."""
+    lines = []
+    if view.experiment_id:
+        lines.append(f"- **Experiment:** `{view.experiment_id}`")
+    if view.parent_conversation_id:
+        lines.append(
+            f"- **Branched from:** `{view.parent_conversation_id}` after turn {view.branch_turn} "
+            f"(turns 1–{view.branch_turn} are the parent's)"
+        )
+    for agent in sorted(view.chosen_names):
+        model_name = view.agents[agent]["display_name"]
+        lines.append(
+            f"- **Agent {agent.upper()} chose the name:** {view.chosen_names[agent]} "
+            f"(model name {model_name})"
+        )
+    if view.paused_reason:
+        lines.append(f"- **Paused:** {view.paused_reason}")
+    return lines
+
+
+def _injection_lines(view: ConversationView, injection: InjectionView) -> list[str]:
+    who = " and ".join(f"Agent {agent.upper()}" for agent in injection.agents)
+    origin = "from the human conductor" if injection.source == "human" else "scheduled"
+    quoted = [f"> {line}" if line else ">" for line in injection.text.splitlines()]
+    return ["", f"> **System message to {who}** ({origin}):", ">", *quoted]
 
 
 def _temperature(value: Any) -> str:
@@ -66,7 +94,7 @@ def render_markdown(view: ConversationView) -> str:
         "",
         "| | Agent A | Agent B |",
         "|---|---|---|",
-        f"| Name | {a['display_name']} | {b['display_name']} |",
+        f"| Name | {view.agent_name('a')} | {view.agent_name('b')} |",
         f"| Model | {a['model']} | {b['model']} |",
         f"| Temperature | {_temperature(a['temperature'])} | {_temperature(b['temperature'])} |",
         f"| Tokens in / out | {in_a:,} / {out_a:,} | {in_b:,} / {out_b:,} |",
@@ -74,6 +102,7 @@ def render_markdown(view: ConversationView) -> str:
         f"| {format_dollars(agent_cost(view, 'b'))} |",
         "",
         f"- **Conversation id:** `{view.conversation_id}`",
+        *_context_lines(view),
         f"- **Started:** {view.started_at.isoformat()}",
         f"- **Ended:** {view.ended_at.isoformat() if view.ended_at else 'not ended'}",
         f"- **End reason:** {view.end_reason or 'not ended'}",
@@ -90,7 +119,7 @@ def render_markdown(view: ConversationView) -> str:
     ]
     headlines = turn_headlines(view)
     turn_shown = 0
-    for message in view.messages:
+    for index, message in enumerate(view.messages):
         if message.turn != turn_shown:
             turn_shown = message.turn
             score = view.convergence_by_turn.get(turn_shown)
@@ -99,7 +128,13 @@ def render_markdown(view: ConversationView) -> str:
             headline = headlines.get(turn_shown)
             if headline is not None:
                 lines += ["", f"*{headline_text(headline)}*"]
+        for injection in view.injections:
+            if injection.after_message == index:
+                lines += _injection_lines(view, injection)
         lines += ["", f"**{_agent_label(view, message.agent)}:**", "", message.text]
+    for injection in view.injections:
+        if injection.after_message >= len(view.messages):
+            lines += _injection_lines(view, injection)
     for error in view.errors:
         status = f" (status {error.status})" if error.status is not None else ""
         lines += ["", f"> **Error** from {error.provider}{status}: {error.message}"]
@@ -130,6 +165,25 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
         "max_turns": view.max_turns,
         "turns_completed": view.completed_turns,
         "first_speaker": view.first_speaker,
+        "experiment_id": view.experiment_id,
+        "parent_conversation_id": view.parent_conversation_id,
+        "branch_turn": view.branch_turn,
+        "chosen_names": {
+            agent: {"name": view.chosen_names[agent], "raw_reply": view.name_replies.get(agent)}
+            for agent in sorted(view.chosen_names)
+        },
+        "injections": [
+            {
+                "turn": i.turn,
+                "agents": i.agents,
+                "text": i.text,
+                "source": i.source,
+                "after_message": i.after_message,
+                "at": i.at.isoformat(),
+            }
+            for i in view.injections
+        ],
+        "paused_reason": view.paused_reason,
         "convergence_threshold": view.convergence_threshold,
         "final_convergence": view.final_convergence,
         "agents": agents,

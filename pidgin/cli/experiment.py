@@ -81,7 +81,7 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 @store_option
 @output_option
 @click.pass_context
-def start(ctx: click.Context, spec_file: Path | None, **options: Any) -> None:
+def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None:
     """Start an experiment from options or a SPEC file (YAML); options override the file.
 
     Returns at once with the experiment id; the conversations run in a background

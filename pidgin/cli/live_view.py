@@ -29,6 +29,9 @@ class LiveView:
         bus.subscribe(Conversation.ConvergenceThresholdReached, self.on_threshold)
         bus.subscribe(Conversation.ProviderErrored, self.on_error)
         bus.subscribe(Conversation.ConversationEnded, self.on_ended)
+        bus.subscribe(Conversation.NameChosen, self.on_name_chosen)
+        bus.subscribe(Conversation.SystemPromptInjected, self.on_injected)
+        bus.subscribe(Conversation.ConversationPaused, self.on_paused)
 
     def on_started(self, event: Conversation.ConversationStarted) -> None:
         self._names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}
@@ -87,6 +90,23 @@ class LiveView:
     def on_error(self, event: Conversation.ProviderErrored) -> None:
         self._finish_line()
         self._console.print(Text(f"Error from {event.provider}: {event.message}", style="red"))
+
+    def on_name_chosen(self, event: Conversation.NameChosen) -> None:
+        self._finish_line()
+        old = self._names.get(event.agent, event.agent.upper())
+        self._names[event.agent] = event.name
+        style = AGENT_STYLES.get(event.agent, "bold")
+        self._console.print(Text.assemble(f"{old} chose the name ", (event.name, style)))
+
+    def on_injected(self, event: Conversation.SystemPromptInjected) -> None:
+        self._finish_line()
+        who = " and ".join(self._names.get(a, a.upper()) for a in event.agents)
+        origin = "human conductor" if event.source == "human" else "scheduled"
+        self._console.print(Text(f"[system → {who}, {origin}] {event.text}", style="yellow"))
+
+    def on_paused(self, event: Conversation.ConversationPaused) -> None:
+        self._finish_line()
+        self._console.print(Text(f"Paused ({event.reason}) after turn {event.turn}", style="dim"))
 
     def on_ended(self, event: Conversation.ConversationEnded) -> None:
         self._finish_line()
