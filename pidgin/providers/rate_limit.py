@@ -30,7 +30,10 @@ class RateLimiter:
         requests_per_minute: int = 0,
         tokens_per_minute: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        window_seconds: float = WINDOW_SECONDS,
     ) -> None:
+        """``window_seconds`` is a minute except in tests that cannot wait one."""
+        self.window = window_seconds
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
         self._clock = clock
@@ -42,9 +45,9 @@ class RateLimiter:
         return self.requests_per_minute <= 0 and self.tokens_per_minute <= 0
 
     def _prune(self, now: float) -> None:
-        while self._requests and self._requests[0] <= now - WINDOW_SECONDS:
+        while self._requests and self._requests[0] <= now - self.window:
             self._requests.popleft()
-        while self._tokens and self._tokens[0][0] <= now - WINDOW_SECONDS:
+        while self._tokens and self._tokens[0][0] <= now - self.window:
             self._tokens.popleft()
 
     def wait_before(self, tokens: int) -> Wait | None:
@@ -55,7 +58,7 @@ class RateLimiter:
         rpm = self.requests_per_minute
         if rpm > 0 and len(self._requests) >= rpm:
             oldest = self._requests[len(self._requests) - rpm]
-            waits.append(Wait(oldest + WINDOW_SECONDS - now, "requests_per_minute"))
+            waits.append(Wait(oldest + self.window - now, "requests_per_minute"))
         tpm = self.tokens_per_minute
         if tpm > 0:
             wanted = min(tokens, tpm)  # A request larger than the budget waits for an empty window.
@@ -64,7 +67,7 @@ class RateLimiter:
                 if used + wanted <= tpm:
                     break
                 used -= count
-                waits.append(Wait(at + WINDOW_SECONDS - now, "tokens_per_minute"))
+                waits.append(Wait(at + self.window - now, "tokens_per_minute"))
         if not waits:
             return None
         longest = max(waits, key=lambda wait: wait.seconds)

@@ -1,0 +1,417 @@
+"""A small local server that speaks each provider's real streaming wire format.
+
+OpenAI chat.completions SSE, Anthropic Messages SSE (message_start … message_stop),
+Gemini streamGenerateContent (SSE, ``alt=sse``) and Ollama NDJSON (``/api/chat``,
+``/api/tags``, ``/api/pull``). The real SDKs are pointed at it by base URL. Tests can
+queue faults per protocol: an HTTP error status (429 with Retry-After, 500, ...), a slow
+start, a stream that ends early without its closing event (``cut``), or a connection
+dropped mid-reply (``abort``).
+
+It runs in its own thread with its own event loop, so code under test can use
+``asyncio.run`` freely and a separate ``pidgin`` process can reach it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+Protocol = Literal["openai", "anthropic", "gemini", "ollama"]
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to do instead of a normal reply, once."""
+
+    kind: Literal["status", "slow", "cut", "abort"]
+    status: int = 500
+    retry_after: float | None = None
+    delay: float = 0.0
+    echo_key: bool = False
+    """Put the credential the request carried into the error message, as some APIs do."""
+
+
+@dataclass
+class SeenRequest:
+    protocol: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class ServerState:
+    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    requests: list[SeenRequest] = field(default_factory=list)
+    ollama_models: set[str] = field(default_factory=lambda: {"qwen2.5:0.5b"})
+    chunk_delay: float = 0.0
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def reply_text(protocol: str, number: int, heard: str) -> str:
+    """A deterministic reply that echoes a little of what was heard."""
+    echo = " ".join(words(heard)[:6]) or "nothing"
+    return (
+        f"Reply {number} from the {protocol} test server. You said: {echo}. "
+        "Let us keep talking about languages, trade and the words people share."
+    )
+
+
+def chunks_of(text: str, size: int = 3) -> list[str]:
+    pieces = re.findall(r"\S+\s*", text)
+    return ["".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]
+
+
+class FakeProviderServer:
+    """Start with :meth:`start`, stop with :meth:`stop`; ``url`` is its base URL."""
+
+    def __init__(self) -> None:
+        self.state = ServerState()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- control ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def inject(self, protocol: Protocol, *faults: Fault) -> None:
+        """Queue faults for the next requests of ``protocol`` (one fault per request)."""
+        self.state.faults.setdefault(protocol, deque()).extend(faults)
+
+    def reset(self) -> None:
+        self.state.faults.clear()
+        self.state.requests.clear()
+        self.state.ollama_models = {"qwen2.5:0.5b"}
+        self.state.chunk_delay = 0.0
+
+    def requests(self, protocol: str | None = None) -> list[SeenRequest]:
+        return [r for r in self.state.requests if protocol is None or r.protocol == protocol]
+
+    def start(self) -> FakeProviderServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._openai)
+        app.router.add_post("/v1/messages", self._anthropic)
+        app.router.add_post("/{version}/models/{model_action}", self._gemini)
+        app.router.add_post("/api/chat", self._ollama_chat)
+        app.router.add_get("/api/tags", self._ollama_tags)
+        app.router.add_post("/api/pull", self._ollama_pull)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    # -- shared machinery ------------------------------------------------------------------
+
+    async def _begin(
+        self, protocol: str, request: web.Request
+    ) -> tuple[dict[str, Any], Fault | None]:
+        body = await request.json()
+        self.state.requests.append(
+            SeenRequest(protocol, request.path_qs, dict(request.headers), body)
+        )
+        # The reply's number: this request's place among its protocol's requests, fixed now
+        # so a slow request left over from an earlier test cannot shift later numbers.
+        request["reply_number"] = len(self.requests(protocol))
+        queue = self.state.faults.get(protocol)
+        fault = queue.popleft() if queue else None
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+        return body, fault
+
+    def _error(self, fault: Fault, payload: dict[str, Any]) -> web.Response:
+        if fault.echo_key:
+            seen = {k.lower(): v for k, v in self.state.requests[-1].headers.items()}
+            key = next(
+                (seen[h] for h in ("x-api-key", "x-goog-api-key", "authorization") if h in seen),
+                "",
+            )
+            payload = json.loads(
+                json.dumps(payload).replace("injected failure", f"Incorrect API key: {key}")
+            )
+        headers = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        return web.json_response(payload, status=fault.status, headers=headers)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        content_type: str,
+        frames: list[bytes],
+        fault: Fault | None,
+        complete_after: int,
+    ) -> web.StreamResponse:
+        """Send ``frames``; a ``cut`` fault stops cleanly after ``complete_after`` frames
+        minus the closing ones, an ``abort`` fault drops the connection there."""
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        if fault is not None and fault.kind in ("cut", "abort"):
+            frames = frames[: max(1, complete_after // 2)]
+        try:
+            await response.prepare(request)
+            for frame in frames:
+                await response.write(frame)
+                if self.state.chunk_delay:
+                    await asyncio.sleep(self.state.chunk_delay)
+            if fault is not None and fault.kind == "abort":
+                assert request.transport is not None
+                request.transport.abort()
+                return response
+            await response.write_eof()
+        except ConnectionError:  # The client gave up (a timeout test): nothing to send.
+            pass
+        return response
+
+    @staticmethod
+    def _next_reply(request: web.Request, protocol: str, heard: str) -> str:
+        return reply_text(protocol, int(request["reply_number"]), heard)
+
+    # -- OpenAI chat.completions -----------------------------------------------------------
+
+    async def _openai(self, request: web.Request) -> web.StreamResponse:
+        body, fault = await self._begin("openai", request)
+        if fault is not None and fault.kind == "status":
+            return self._error(
+                fault,
+                {"error": {"message": "injected failure", "type": "server_error", "code": None}},
+            )
+        messages = body["messages"]
+        heard = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        text = self._next_reply(request, "openai", heard)
+        model = body["model"]
+        base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": model}
+
+        def frame(data: dict[str, Any]) -> bytes:
+            return f"data: {json.dumps({**base, **data})}\n\n".encode()
+
+        frames = [
+            frame(
+                {
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"role": "assistant", "content": ""},
+                            "finish_reason": None,
+                        }
+                    ]
+                }
+            )
+        ]
+        frames += [
+            frame({"choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]})
+            for c in chunks_of(text)
+        ]
+        content_frames = len(frames)
+        frames.append(frame({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        if body.get("stream_options", {}).get("include_usage"):
+            prompt_tokens = sum(len(words(m["content"])) for m in messages)
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": len(words(text)),
+                "total_tokens": prompt_tokens + len(words(text)),
+            }
+            frames.append(frame({"choices": [], "usage": usage}))
+        frames.append(b"data: [DONE]\n\n")
+        return await self._stream(request, "text/event-stream", frames, fault, content_frames)
+
+    # -- Anthropic Messages ----------------------------------------------------------------
+
+    async def _anthropic(self, request: web.Request) -> web.StreamResponse:
+        body, fault = await self._begin("anthropic", request)
+        if fault is not None and fault.kind == "status":
+            kind = "rate_limit_error" if fault.status == 429 else "api_error"
+            return self._error(
+                fault, {"type": "error", "error": {"type": kind, "message": "injected failure"}}
+            )
+        messages = body["messages"]
+        heard = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        text = self._next_reply(request, "anthropic", heard)
+        tokens_in = sum(len(words(m["content"])) for m in messages)
+        tokens_in += len(words(body.get("system", "")))
+
+        def frame(kind: str, data: dict[str, Any]) -> bytes:
+            return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
+
+        message = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": body["model"],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": tokens_in, "output_tokens": 1},
+        }
+        frames = [
+            frame("message_start", {"message": message}),
+            frame(
+                "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
+            ),
+            frame("ping", {}),
+        ]
+        frames += [
+            frame("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": c}})
+            for c in chunks_of(text)
+        ]
+        content_frames = len(frames)
+        frames += [
+            frame("content_block_stop", {"index": 0}),
+            frame(
+                "message_delta",
+                {
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": len(words(text))},
+                },
+            ),
+            frame("message_stop", {}),
+        ]
+        return await self._stream(request, "text/event-stream", frames, fault, content_frames)
+
+    # -- Gemini streamGenerateContent ------------------------------------------------------
+
+    async def _gemini(self, request: web.Request) -> web.StreamResponse:
+        model, _, action = request.match_info["model_action"].partition(":")
+        if action != "streamGenerateContent":
+            raise web.HTTPNotFound()
+        body, fault = await self._begin("gemini", request)
+        if fault is not None and fault.kind == "status":
+            status_name = "RESOURCE_EXHAUSTED" if fault.status == 429 else "INTERNAL"
+            return self._error(
+                fault,
+                {
+                    "error": {
+                        "code": fault.status,
+                        "message": "injected failure",
+                        "status": status_name,
+                    }
+                },
+            )
+        contents = body["contents"]
+        texts = [p.get("text", "") for c in contents for p in c.get("parts", [])]
+        heard = next(
+            (
+                p.get("text", "")
+                for c in reversed(contents)
+                if c.get("role") == "user"
+                for p in c.get("parts", [])
+            ),
+            "",
+        )
+        text = self._next_reply(request, "gemini", heard)
+        system = body.get("systemInstruction") or {}
+        texts += [p.get("text", "") for p in system.get("parts", [])]
+        prompt_tokens = sum(len(words(t)) for t in texts)
+
+        def frame(part: str, final: bool) -> bytes:
+            candidate: dict[str, Any] = {
+                "content": {"parts": [{"text": part}], "role": "model"},
+                "index": 0,
+            }
+            if final:
+                candidate["finishReason"] = "STOP"
+            data = {
+                "candidates": [candidate],
+                "usageMetadata": {
+                    "promptTokenCount": prompt_tokens,
+                    "candidatesTokenCount": len(words(text)) if final else 0,
+                    "totalTokenCount": prompt_tokens + (len(words(text)) if final else 0),
+                },
+                "modelVersion": model,
+            }
+            return f"data: {json.dumps(data)}\r\n\r\n".encode()
+
+        pieces = chunks_of(text)
+        frames = [frame(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        return await self._stream(request, "text/event-stream", frames, fault, len(frames))
+
+    # -- Ollama ----------------------------------------------------------------------------
+
+    async def _ollama_chat(self, request: web.Request) -> web.StreamResponse:
+        body, fault = await self._begin("ollama", request)
+        if fault is not None and fault.kind == "status":
+            return self._error(fault, {"error": "injected failure"})
+        if body["model"] not in self.state.ollama_models:
+            return web.json_response({"error": f"model '{body['model']}' not found"}, status=404)
+        messages = body["messages"]
+        heard = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        text = self._next_reply(request, "ollama", heard)
+
+        def line(data: dict[str, Any]) -> bytes:
+            return (
+                json.dumps({"model": body["model"], "created_at": "2026-01-01T00:00:00Z", **data})
+                + "\n"
+            ).encode()
+
+        frames = [
+            line({"message": {"role": "assistant", "content": c}, "done": False})
+            for c in chunks_of(text)
+        ]
+        content_frames = len(frames)
+        frames.append(
+            line(
+                {
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                    "total_duration": 1000,
+                    "load_duration": 10,
+                    "prompt_eval_count": sum(len(words(m["content"])) for m in messages),
+                    "eval_count": len(words(text)),
+                }
+            )
+        )
+        return await self._stream(
+            request, "application/x-ndjson", frames, fault, content_frames + 1
+        )
+
+    async def _ollama_tags(self, request: web.Request) -> web.Response:
+        models = [
+            {"name": name, "model": name, "size": 1} for name in sorted(self.state.ollama_models)
+        ]
+        return web.json_response({"models": models})
+
+    async def _ollama_pull(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.state.requests.append(SeenRequest("ollama-pull", request.path, {}, body))
+        name = body["model"]
+        lines = [{"status": "pulling manifest"}]
+        lines += [
+            {"status": "downloading", "digest": "sha256:0", "total": 300, "completed": done}
+            for done in (100, 200, 300)
+        ]
+        lines += [{"status": "verifying sha256 digest"}, {"status": "success"}]
+        self.state.ollama_models.add(name)
+        frames = [(json.dumps(x) + "\n").encode() for x in lines]
+        return await self._stream(request, "application/x-ndjson", frames, None, len(frames))
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
