@@ -66,6 +66,9 @@ class Conductor:
             await self._commit(conversation)
             await choose_names(conversation, self._providers)
             while not conversation.is_ended and not self._paused_on_request(conversation):
+                if conversation.completed_turns >= conversation.max_turns:
+                    conversation.end("max_turns")  # A log whose last turn lacks its end.
+                    break
                 await self._run_turn(conversation)
             await self._commit(conversation)
         except (asyncio.CancelledError, KeyboardInterrupt):
