@@ -11,6 +11,7 @@ from pidgin.cli.chat import chat
 from pidgin.cli.common import UserError
 from pidgin.cli.experiment import experiment
 from pidgin.cli.listing import list_command
+from pidgin.cli.log import log_group
 from pidgin.cli.models import models_command
 from pidgin.cli.monitor import monitor
 from pidgin.cli.project import project
@@ -45,6 +46,7 @@ cli.add_command(chat)
 cli.add_command(replay)
 cli.add_command(list_command)
 cli.add_command(models_command)
+cli.add_command(log_group)
 cli.add_command(experiment)
 cli.add_command(branch)
 cli.add_command(monitor)

@@ -1,0 +1,195 @@
+"""Moving events between stores and files, verbatim and idempotently.
+
+Events travel as *stored* events (topic and state bytes exactly as recorded), never
+re-encoded, so a log copied to another store replays to byte-identical outputs. Appending
+is idempotent: an event whose aggregate version is already in the target is skipped when it
+is the same event, and refused (before anything is written) when it differs.
+
+The exchange format is the JSON-lines format of the JSONL store (:mod:`eventlog.jsonl`),
+so an export can be read with ``jq`` and a JSONL store's ``events.jsonl`` can be imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import Mapper, Notification, StoredEvent
+
+from eventlog.codec import MsgspecTranscoder
+from eventlog.errors import StoreCorruptError
+from eventlog.jsonl import event_line, line_state
+from eventlog.jsonl_file import Line
+from eventlog.store import EventLog
+
+CHUNK = 500
+"""Events appended per transaction when copying or importing."""
+
+_encoder = msgspec.json.Encoder()
+_line_decoder = msgspec.json.Decoder(Line)
+_mapper: Mapper[UUID] = Mapper(transcoder=MsgspecTranscoder())
+"""Decodes imported events exactly as a store's application would, to check them first."""
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """How many events were appended, and how many were already there."""
+
+    added: int
+    present: int
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def export_lines(notifications: Iterable[Notification]) -> Iterator[bytes]:
+    """One JSON line (with its newline) per stored event, positions as in the source."""
+    for notification in notifications:
+        yield _encoder.encode(event_line(notification, notification.id)) + b"\n"
+
+
+def write_export(log: EventLog, out: IO[bytes], conversation_ids: Sequence[UUID] = ()) -> int:
+    """Write the store's events (or only those of ``conversation_ids``); return the count."""
+    wanted = set(conversation_ids)
+    count = 0
+    notifications = log.read_notifications()
+    if wanted:
+        notifications = (n for n in notifications if n.originator_id in wanted)
+    for line in export_lines(notifications):
+        out.write(line)
+        count += 1
+    return count
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def read_export(path: Path) -> list[StoredEvent]:
+    """Every event of an export file, checked to decode; raise naming the first bad line.
+
+    Nothing is opened or written before the whole file has been read and checked.
+    """
+    events: list[StoredEvent] = []
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise StoreCorruptError(f"cannot read {path}: {error.strerror}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n") and raw.strip():
+                raise StoreCorruptError(f"{path}, line {number}: incomplete last line")
+            if not raw.strip():
+                continue
+            events.extend(_event_from_line(path, number, raw))
+    return events
+
+
+def _event_from_line(path: Path, number: int, raw: bytes) -> list[StoredEvent]:
+    where = f"{path}, line {number}"
+    try:
+        line = _line_decoder.decode(raw)
+    except msgspec.ValidationError as error:
+        raise StoreCorruptError(f"{where}: not a Pidgin event line ({error})") from None
+    except msgspec.DecodeError as error:
+        raise StoreCorruptError(f"{where}: not valid JSON ({error})") from None
+    if line.tracking is not None:
+        return []  # a JSONL store's tracking record: not an event
+    if line.originator_id is None or line.version is None or line.topic is None:
+        raise StoreCorruptError(f"{where}: an event line needs originator_id, version, topic")
+    if line.state_b64 is None and not line.state:
+        raise StoreCorruptError(f"{where}: an event line needs a state")
+    try:
+        originator_id = UUID(line.originator_id)
+        event = StoredEvent(originator_id, line.version, line.topic, line_state(line))
+        _mapper.to_domain_event(event)
+    except Exception as error:  # anything the mapper or upcasters reject
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise StoreCorruptError(f"{where}: not an event this Pidgin can read ({reason})") from None
+    return [event]
+
+
+# -- appending ------------------------------------------------------------------------------
+
+
+class _Presence:
+    """Which aggregate versions a target store already has (looked up once per aggregate)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self._known: dict[UUID | str, dict[int, tuple[str, bytes]]] = {}
+
+    def split(self, events: Sequence[StoredEvent]) -> tuple[list[StoredEvent], int]:
+        """(events still to append, number already present); raise on a differing event."""
+        missing: list[StoredEvent] = []
+        present = 0
+        for event in events:
+            versions = self._versions(event.originator_id)
+            stored = versions.get(event.originator_version)
+            if stored is None:
+                missing.append(event)
+                versions[event.originator_version] = (event.topic, event.state)
+            elif stored == (event.topic, event.state):
+                present += 1
+            else:
+                raise StoreCorruptError(
+                    f"{self._log.url} already has a different event as version "
+                    f"{event.originator_version} of {event.originator_id}; nothing was changed"
+                )
+        return missing, present
+
+    def _versions(self, originator_id: UUID | str) -> dict[int, tuple[str, bytes]]:
+        if originator_id not in self._known:
+            self._known[originator_id] = {
+                e.originator_version: (e.topic, e.state)
+                for e in self._log.recorder.select_events(originator_id)
+            }
+        return self._known[originator_id]
+
+
+def append_events(log: EventLog, events: Sequence[StoredEvent]) -> AppendResult:
+    """Append the events ``log`` lacks, in the given order; check all before writing any."""
+    missing, present = _Presence(log).split(events)
+    for start in range(0, len(missing), CHUNK):
+        log.recorder.insert_events(missing[start : start + CHUNK])
+    return AppendResult(added=len(missing), present=present)
+
+
+def copy_store(
+    source: EventLog, target: EventLog, progress: Callable[[int], None] = lambda n: None
+) -> AppendResult:
+    """Append every event of ``source`` that ``target`` lacks, in the source's order.
+
+    ``progress`` is called with the number of source events handled after each chunk.
+    """
+    presence = _Presence(target)
+    added = present = 0
+    batch: list[StoredEvent] = []
+
+    def flush() -> None:
+        nonlocal added, present
+        missing, already = presence.split(batch)
+        if missing:
+            target.recorder.insert_events(missing)
+        added += len(missing)
+        present += already
+        progress(len(batch))
+        batch.clear()
+
+    for notification in source.read_notifications():
+        batch.append(
+            StoredEvent(
+                notification.originator_id,
+                notification.originator_version,
+                notification.topic,
+                notification.state,
+            )
+        )
+        if len(batch) >= CHUNK:
+            flush()
+    if batch:
+        flush()
+    return AppendResult(added=added, present=present)
