@@ -44,6 +44,13 @@ DATABASE_FILE = "pidgin.duckdb"
     show_default=True,
     help="Processes computing metrics (use the number of cores on big logs).",
 )
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=50_000,
+    show_default=True,
+    help="Events per transaction (bounds memory; each batch commits with its position).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @store_option
 @output_option
@@ -53,6 +60,7 @@ def project(
     rebuild: bool,
     no_metrics: bool,
     workers: int,
+    batch_size: int,
     quiet: bool,
     store: str | None,
     output: Path,
@@ -79,7 +87,7 @@ def project(
             raise UserError(f"{database} is a directory, not a DuckDB database file")
     with open_store(store_url(store, output), create=False) as log:
         try:
-            result = _run(log, database, rebuild, not no_metrics, workers, quiet)
+            result = _run(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
         except ProjectionError as error:
             raise UserError(str(error)) from None
     click.echo(
@@ -93,7 +101,13 @@ def project(
 
 
 def _run(
-    log: EventLog, database: Path, rebuild: bool, metrics: bool, workers: int, quiet: bool
+    log: EventLog,
+    database: Path,
+    rebuild: bool,
+    metrics: bool,
+    workers: int,
+    batch_size: int,
+    quiet: bool,
 ) -> ProjectionResult:
     """Project, with a progress bar showing events per second unless ``quiet``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -101,7 +115,14 @@ def _run(
     from projections.analysis import project_to_duckdb
 
     if quiet:
-        return project_to_duckdb(log, database, rebuild=rebuild, metrics=metrics, workers=workers)
+        return project_to_duckdb(
+            log,
+            database,
+            rebuild=rebuild,
+            metrics=metrics,
+            workers=workers,
+            batch_size=batch_size,
+        )
     columns = (
         TextColumn("projecting"),
         BarColumn(),
@@ -118,5 +139,11 @@ def _run(
             bar.update(task, completed=done, total=total, rate=rate)
 
         return project_to_duckdb(
-            log, database, rebuild=rebuild, metrics=metrics, workers=workers, progress=progress
+            log,
+            database,
+            rebuild=rebuild,
+            metrics=metrics,
+            workers=workers,
+            batch_size=batch_size,
+            progress=progress,
         )

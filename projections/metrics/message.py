@@ -31,7 +31,7 @@ COMPRESSION_CAP = 2.0
 
 EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2300-\u23ff\ufe0f\u200d]+")
 ARROWS = re.compile("<=>|<->|->|<-|=>|<=|[→←↔⇒⇐⇔➜➡⬅↑↓⬆⬇↖↗↘↙]")
-MATH_SYMBOLS = frozenset("∑∏√∞≈≠≡≤≥±×÷∫∂∆∇∈∉⊂⊃∪∩∀∃∝∴∵′″°^=+")
+MATH_SYMBOLS = frozenset("∑∏√∞≈≠≡≤≥±×÷∫∂∆∇∈∉⊂⊃∪∩∀∃∝∴∵′″")
 BOX_AND_BULLETS = frozenset("•◦▪▫■□●○◆◇★☆│─┌┐└┘├┤┬┴┼═║╔╗╚╝")
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)

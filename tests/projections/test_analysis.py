@@ -1,0 +1,220 @@
+"""The DuckDB projection: round trip, incremental and interrupted runs, query, Parquet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from eventlog import open_store
+from pidgin.domain import AgentSpec, Conversation
+from projections.analysis import project_to_duckdb
+from projections.analysis.schema import TABLES
+from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
+from tests.conftest import pidgin_process, run_pidgin
+from tests.helpers import completed_messages, recorded_events, store_url
+
+DATABASE = Path("pidgin_output") / "pidgin.duckdb"
+
+
+def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def table_contents(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows in a stable order (the state table without its clock)."""
+    contents = {}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for table in TABLES:
+            contents[table] = sorted(
+                connection.execute(f"SELECT * FROM {table}").fetchall(), key=repr
+            )
+        contents["state"] = connection.execute(
+            "SELECT position, schema_version, metrics_version, store FROM projection_state"
+        ).fetchall()
+    return contents
+
+
+def same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def test_round_trip_messages_and_metrics_equal_the_recording(run_cli, workdir):
+    assert run_cli("chat", "-q", "-a", "local:test", "-b", "local:test", "-t", "4").exit_code == 0
+    result = run_cli("project", "-q")
+    assert result.exit_code == 0, result.output
+    recorded = completed_messages(workdir)
+    stored = rows(DATABASE, "SELECT turn, agent, text FROM messages ORDER BY position")
+    assert stored == [(m.turn, m.agent, m.text) for m in recorded]
+    assert all(text for _, _, text in stored)  # the earlier tool stored empty text here
+
+    expected = conversation_turn_rows([(m.turn, m.agent, m.text) for m in recorded])
+    with duckdb.connect(str(DATABASE), read_only=True) as connection:
+        cursor = connection.execute("SELECT * FROM turn_metrics ORDER BY turn")
+        names = [d[0] for d in cursor.description]
+        projected = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        live = dict(connection.execute("SELECT turn, convergence FROM turns").fetchall())
+    assert [p["turn"] for p in projected] == [turn for turn, _ in expected] == [1, 2, 3, 4]
+    for row, (turn, values) in zip(projected, expected, strict=True):
+        assert row["metrics_version"] == METRICS_VERSION
+        for column in COLUMNS:
+            assert same(row[column], values[column]), (turn, column)
+        # The conductor's live value and the projection's recomputed one agree.
+        assert row["convergence"] == live[turn]
+    assert rows(DATABASE, "SELECT count(*) FROM events") == [(len(recorded_events(workdir)),)]
+
+
+def test_conversation_row_and_views(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "3", "--convergence-profile", "strict")
+    run_cli("project", "-q")
+    ((status, reason, turns, messages, tokens_in, profile),) = rows(
+        DATABASE,
+        "SELECT status, end_reason, turns, messages, tokens_in, convergence_profile "
+        "FROM conversations",
+    )
+    recorded = completed_messages(workdir)
+    assert (status, reason, turns, messages, profile) == ("ended", "max_turns", 3, 6, "strict")
+    assert tokens_in == sum(m.tokens_in for m in recorded)
+    assert rows(DATABASE, "SELECT count(*) FROM convergence_by_turn") == [(3,)]
+    ((model, count),) = rows(DATABASE, "SELECT model, messages FROM tokens_by_model")
+    assert count == 6 and model == recorded[0].model
+
+
+def test_running_twice_adds_nothing(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "2")
+    run_cli("project", "-q")
+    before = table_contents(DATABASE)
+    result = run_cli("project", "-q")
+    assert "Projected 0 events" in result.output
+    assert table_contents(DATABASE) == before
+
+
+def test_incremental_equals_one_rebuild(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "3")
+    run_cli("project", "-q", "--batch-size", "7")
+    run_cli("chat", "-q", "-t", "2", "--convergence-threshold", "0.1", "--convergence-action",
+            "notify")  # fmt: skip
+    run_cli("project", "-q", "--batch-size", "5")
+    incremental = table_contents(DATABASE)
+    assert run_cli("project", "-q", "--rebuild", "rebuilt.duckdb").exit_code == 0
+    assert table_contents(Path("rebuilt.duckdb")) == incremental
+    assert len(incremental["turn_metrics"]) == 5
+
+
+def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
+    """A store with finished conversations written through the domain API (fast)."""
+    url = store_url(directory)
+    spec = AgentSpec(model="local:test", provider="local", display_name="T")
+    texts = [f"Message {i}: words about trade, grammar and {i % 7} harbours." for i in range(50)]
+    with open_store(url) as log:
+        for c in range(conversations):
+            conversation = Conversation.start(spec, spec, f"prompt {c}", turns)
+            for turn in range(1, turns + 1):
+                conversation.start_turn(turn)
+                for agent in ("a", "b"):
+                    conversation.request_message(agent, turn)
+                    conversation.complete_message(
+                        agent,
+                        turn,
+                        texts[(c * 3 + turn + (agent == "b")) % 50],
+                        tokens_in=10,
+                        tokens_out=20,
+                        time_to_first_token=0.1,
+                        duration=0.2,
+                        model="local:test",
+                    )
+                conversation.complete_turn(turn, 0.5)
+            conversation.end("max_turns")
+            log.save(conversation)
+    return url
+
+
+def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
+    url = synthetic_store(workdir, conversations=60, turns=10)
+    with open_store(url, create=False) as log:
+        last = log.max_position()
+        project_to_duckdb(log, workdir / "clean.duckdb")
+    args = ("project", "-q", "--batch-size", "40")
+    started = time.monotonic()
+    assert run_pidgin(*args, "timed.duckdb", cwd=workdir).returncode == 0
+    full = time.monotonic() - started
+    interrupted_at = None
+    for fraction in (0.6, 0.4, 0.75, 0.25, 0.5):
+        target = workdir / f"killed-{fraction}.duckdb"
+        process = pidgin_process(*args, str(target), cwd=workdir)
+        time.sleep(full * fraction)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        if target.exists():
+            ((position,),) = rows(target, "SELECT position FROM projection_state")
+            if 0 < position < last:
+                interrupted_at = target
+                break
+    assert interrupted_at is not None, "no attempt stopped the projection half-way"
+    assert run_pidgin(*args, str(interrupted_at), cwd=workdir).returncode == 0
+    assert table_contents(interrupted_at) == table_contents(workdir / "clean.duckdb")
+
+
+def test_query_formats(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "2")
+    run_cli("project", "-q")
+    sql = "SELECT turn, agent FROM messages ORDER BY position"
+    table = run_cli("query", sql)
+    assert table.exit_code == 0 and "turn" in table.output and "4 rows" in table.output
+    as_csv = list(csv.reader(io.StringIO(run_cli("query", sql, "--format", "csv").output)))
+    assert as_csv == [["turn", "agent"], ["1", "a"], ["1", "b"], ["2", "a"], ["2", "b"]]
+    as_json = json.loads(run_cli("query", sql, "--format", "json").output)
+    assert as_json[0] == {"turn": 1, "agent": "a"} and len(as_json) == 4
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELEC nonsense", "SELECT * FROM no_such_table", "DELETE FROM messages"]
+)
+def test_bad_sql_is_a_one_line_error(workdir, sql):
+    assert run_pidgin("chat", "-q", "-t", "1", cwd=workdir).returncode == 0
+    assert run_pidgin("project", "-q", cwd=workdir).returncode == 0
+    result = run_pidgin("query", sql, cwd=workdir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert rows(workdir / DATABASE, "SELECT count(*) FROM messages") == [(2,)]
+
+
+def test_query_without_a_database_says_what_to_do(run_cli, workdir):
+    result = run_cli("query", "SELECT 1")
+    assert result.exit_code == 2
+    assert "pidgin project" in result.output
+
+
+def test_parquet_export_has_every_table(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "2")
+    result = run_cli("project", "-q", "--to", "parquet", "export")
+    assert result.exit_code == 0, result.output
+    with duckdb.connect() as connection:
+        for table in TABLES:
+            path = workdir / "export" / f"{table}.parquet"
+            assert path.is_file(), table
+        count = connection.execute(
+            f"SELECT count(*) FROM read_parquet('{workdir / 'export' / 'messages.parquet'}')"
+        ).fetchone()
+    assert count == (4,)
+    assert run_cli("project", "-q", "--to", "parquet").exit_code == 2  # needs a directory
+
+
+def test_a_database_from_another_store_is_refused(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "1")
+    run_cli("project", "-q")
+    run_cli("chat", "-q", "-t", "1", "-o", "other")
+    result = run_cli("project", "-q", "-o", "other", str(DATABASE))
+    assert result.exit_code == 2 and "--rebuild" in result.output
