@@ -125,3 +125,13 @@ def test_rows_only_for_turns_where_both_spoke():
     rows = conversation_turn_rows([(1, "a", "hi there"), (1, "b", "hello"), (2, "a", "more")])
     assert [turn for turn, _ in rows] == [1]
     assert set(rows[0][1]) == set(COLUMNS)
+
+
+def test_every_metric_is_documented():
+    from pathlib import Path
+
+    from projections.metrics.turn import AGENT_METRICS, CROSS_METRICS
+
+    docs = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    missing = [name for name in AGENT_METRICS + CROSS_METRICS if f"| `{name}` |" not in docs]
+    assert missing == []
