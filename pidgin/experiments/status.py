@@ -83,7 +83,8 @@ def find_experiment(log: EventLog, reference: str) -> UUID:
         hits = [eid for eid in ids if log.load(eid).name.lower() == wanted]
     if len(hits) != 1:
         problem = "no experiment" if not hits else f"{len(hits)} experiments"
-        raise LookupError(f"{problem} in the store match {reference!r}")
+        verb = "matches" if not hits else "match"
+        raise LookupError(f"{problem} in the store {verb} {reference!r}")
     return hits[0]
 
 

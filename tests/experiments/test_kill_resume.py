@@ -1,0 +1,78 @@
+"""SIGKILL of the daemon at random moments: resume always finishes every conversation with
+the requested turns, no message duplicated or missing; two runners at once never run the
+same conversation twice."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+
+from pidgin.experiments.daemon import run_experiment
+from tests.experiments.lifecycle import (
+    assert_every_conversation_is_whole,
+    count_messages,
+    live_status,
+    start_in_background,
+    status,
+    wait_for,
+)
+from tests.helpers import store_url
+
+TRIALS = 20
+CONVERSATIONS, TURNS = 3, 6
+
+
+def _daemon_pids(directory, experiment_id) -> list[int]:
+    folder = directory / "pidgin_output" / "experiments" / str(experiment_id)
+    return [int(path.read_text()) for path in folder.glob("daemon-*.pid")]
+
+
+def test_kill_9_at_random_moments_then_resume_finishes_everything(tmp_path):
+    chooser = random.Random(int.from_bytes(os.urandom(4), "big"))
+    total = CONVERSATIONS * TURNS * 2
+    interrupted_seen = 0
+    for trial in range(TRIALS):
+        directory = tmp_path / f"trial{trial}"
+        directory.mkdir()
+        experiment_id = start_in_background(
+            directory, "-r", str(CONVERSATIONS), "-t", str(TURNS), "--parallel", "2",
+            in_process=True,
+        )  # fmt: skip
+        (pid,) = _daemon_pids(directory, experiment_id)
+        target = chooser.randrange(0, total)
+        wait_for(lambda d=directory, t=target: count_messages(d) >= t, every=0.002)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda d=directory, e=experiment_id: live_status(d, e).runners == [])
+        state = live_status(directory, experiment_id).state
+        assert state in ("interrupted", "completed"), state
+        interrupted_seen += state == "interrupted"
+
+        output = directory / "pidgin_output"
+        outcome = run_experiment(store_url(directory), experiment_id, output)
+        assert outcome.state == "completed"
+        assert_every_conversation_is_whole(directory, experiment_id, TURNS)
+    assert interrupted_seen >= TRIALS // 2  # Most kills really cut the experiment off.
+
+
+def test_two_runners_at_once_never_run_a_conversation_twice(tmp_path):
+    experiment_id = start_in_background(tmp_path, "-r", "4", "-t", "8", "--parallel", "2")
+    (pid,) = _daemon_pids(tmp_path, experiment_id)
+    wait_for(lambda: count_messages(tmp_path) >= 5, every=0.002)
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: status(tmp_path, experiment_id)["runners"] == [])
+
+    # Two runners started together, bypassing `resume`'s "already running" check: only
+    # the log's optimistic concurrency keeps them apart.
+    env = {**os.environ, "PIDGIN_STORE": store_url(tmp_path)}
+    command = [sys.executable, "-m", "pidgin.experiments.daemon", str(experiment_id),
+               "--output", str(tmp_path / "pidgin_output")]  # fmt: skip
+    runners = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(2)
+    ]
+    outputs = [runner.communicate(timeout=120)[0].decode() for runner in runners]
+    assert [runner.returncode for runner in runners] == [0, 0], outputs
+    assert_every_conversation_is_whole(tmp_path, experiment_id, 8)
