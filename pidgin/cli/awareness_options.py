@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pidgin.domain import AgentId
+if TYPE_CHECKING:
+    from pidgin.domain import AgentId
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRESETS = "none, basic, firm, research, backrooms"

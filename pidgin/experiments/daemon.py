@@ -18,12 +18,15 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventlog import open_store
 from pidgin.bus import EventBus
 from pidgin.experiments.pidfiles import RunnerLock, experiment_dir, lock_for_child, log_path
-from pidgin.experiments.runner import ExperimentRunner, Notify, RunOutcome, update_experiment
+
+if TYPE_CHECKING:
+    from pidgin.experiments.runner import Notify, RunOutcome
 
 GRACEFUL_SIGNAL = signal.SIGTERM
 IMMEDIATE_SIGNAL = signal.SIGUSR1
@@ -72,6 +75,8 @@ def run_experiment(
 
     ``interactive``: Ctrl+C stops gracefully, a second Ctrl+C at once.
     """
+    from pidgin.experiments.runner import ExperimentRunner, update_experiment
+
     with (
         RunnerLock(experiment_dir(output, experiment_id), lock_handle),
         open_store(store_url) as log,
