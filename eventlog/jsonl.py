@@ -42,6 +42,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
+from eventlog.errors import StoreCorruptError
 from eventlog.jsonl_file import EMPTY_RAW, EventLine, JsonlFile, Line, TrackingLine
 
 EVENTS_FILE = "events.jsonl"
@@ -137,7 +138,12 @@ class JsonlRecorder(Recorder):
         self._versions: dict[str, dict[int, int]] = {}  # originator id → version → position
         self._tracking: dict[str, int] = {}
         self._listeners: set[threading.Event] = set()
-        self.file = datastore.open(file_name or self.file_name, self._index_line)
+        name = file_name or self.file_name
+        self._path = datastore.directory / name
+        self.file = datastore.open(name, self._index_line)
+
+    def _corrupt(self, line_number: int, reason: str) -> StoreCorruptError:
+        return StoreCorruptError(f"{self._path}, line {line_number}: {reason}")
 
     @property
     def notices(self) -> list[str]:
@@ -151,15 +157,22 @@ class JsonlRecorder(Recorder):
             self._index_tracking(line, number)
             return
         if line.position is None or line.originator_id is None or line.version is None:
-            raise self.file.corrupt(number, "an event line needs position, originator_id, version")
+            raise self._corrupt(number, "an event line needs position, originator_id, version")
         if line.topic is None or (line.state_b64 is None and not line.state):
-            raise self.file.corrupt(number, "an event line needs a topic and a state")
+            raise self._corrupt(number, "an event line needs a topic and a state")
+        if self.datastore.originator_id_type == "uuid":
+            try:
+                UUID(line.originator_id)
+            except ValueError:
+                raise self._corrupt(
+                    number, f"originator_id {line.originator_id!r} is not a UUID"
+                ) from None
         expected = len(self._starts) + 1
         if line.position != expected:
-            raise self.file.corrupt(number, f"position {line.position}, expected {expected}")
+            raise self._corrupt(number, f"position {line.position}, expected {expected}")
         versions = self._versions.setdefault(line.originator_id, {})
         if line.version in versions:
-            raise self.file.corrupt(
+            raise self._corrupt(
                 number, f"version {line.version} of {line.originator_id} is already recorded"
             )
         versions[line.version] = line.position
@@ -170,10 +183,10 @@ class JsonlRecorder(Recorder):
     def _index_tracking(self, line: Line, number: int) -> None:
         assert line.tracking is not None
         if line.notification_id is None:
-            raise self.file.corrupt(number, "a tracking line needs a notification_id")
+            raise self._corrupt(number, "a tracking line needs a notification_id")
         current = self._tracking.get(line.tracking)
         if current is not None and line.notification_id <= current:
-            raise self.file.corrupt(
+            raise self._corrupt(
                 number, f"tracking {line.notification_id} for {line.tracking} after {current}"
             )
         self._tracking[line.tracking] = line.notification_id

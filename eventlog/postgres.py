@@ -9,12 +9,21 @@ message: it is masked wherever the driver might echo it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
 from eventlog.errors import StoreUnavailableError
 from eventlog.url import StoreURL
+
+if TYPE_CHECKING:
+    import psycopg
 
 DEFAULT_PORT = 5432
 CONNECT_TIMEOUT_SECONDS = 5
 INSTALL_HINT = "pip install 'pidgin[postgres]'"
+SETUP_LOCK_KEY = 7_246_371_011
+"""Advisory lock key taken while a Pidgin process creates the store's tables."""
 
 
 def postgres_environment(url: StoreURL) -> dict[str, str]:
@@ -34,7 +43,23 @@ def postgres_environment(url: StoreURL) -> dict[str, str]:
     }
 
 
-def check_postgres(url: StoreURL) -> None:
+@contextmanager
+def postgres_setup_lock(url: StoreURL) -> Iterator[None]:
+    """Check ``url`` can be reached, and hold a database-wide lock while inside.
+
+    The library creates its tables with ``CREATE TABLE IF NOT EXISTS``, which fails with
+    "tuple concurrently updated" when several processes run it at once; an advisory lock
+    makes them take turns.
+    """
+    connection = check_postgres(url)
+    try:
+        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+        yield
+    finally:
+        connection.close()  # ends the session, which releases the lock
+
+
+def check_postgres(url: StoreURL) -> psycopg.Connection[Any]:
     """Connect once to ``url``; raise :class:`StoreUnavailableError` saying why not."""
     try:
         import psycopg
@@ -57,7 +82,8 @@ def check_postgres(url: StoreURL) -> None:
             f"cannot connect to PostgreSQL at {where} (database {url.database!r}): "
             f"{_reason(str(error), url)}"
         ) from None
-    connection.close()
+    connection.autocommit = True
+    return connection
 
 
 def _reason(message: str, url: StoreURL) -> str:

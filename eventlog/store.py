@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,7 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from eventlog.errors import ConcurrencyConflictError, StoreUnavailableError, StoreURLError
-from eventlog.postgres import check_postgres, postgres_environment
+from eventlog.postgres import postgres_environment, postgres_setup_lock
 from eventlog.url import StoreURL, parse_store_url
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
@@ -173,10 +174,12 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
         _prepare_sqlite_path(parsed)
     elif parsed.scheme == "jsonl":
         _prepare_jsonl_directory(parsed, create)
-    elif parsed.scheme == "postgresql":
-        check_postgres(parsed)
+    # PostgreSQL: connect once to check the server, and hold a lock while the library
+    # creates its tables, so Pidgin processes opening one new database do not race.
+    setup = postgres_setup_lock(parsed) if parsed.scheme == "postgresql" else nullcontext()
     try:
-        return EventLog(parsed)
+        with setup:
+            return EventLog(parsed)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         raise StoreUnavailableError(f"cannot open store {parsed}: {error}") from None
 
