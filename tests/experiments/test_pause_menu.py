@@ -1,0 +1,91 @@
+"""Ctrl+C in a terminal pauses after the current message and offers a menu: here the
+human injects a message to both agents, then pauses again and ends the conversation."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from eventlog import open_store
+from pidgin.domain import Conversation
+from tests.experiments.lifecycle import count_messages, wait_for
+from tests.helpers import recorded_events, store_url
+
+
+class Terminal:
+    """A pseudo-terminal running ``pidgin``: what it prints is collected, keys are typed."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        controller, device = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k != "PIDGIN_STORE"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pidgin", *args],
+            cwd=cwd, env=env, stdin=device, stdout=device, stderr=device,
+        )  # fmt: skip
+        os.close(device)
+        self._controller = controller
+        self.output = ""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self._controller, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.output += data.decode(errors="replace")
+
+    def wait_for_text(self, text: str, after: int = 0, timeout: float = 60) -> int:
+        wait_for(lambda: text in self.output[after:], timeout=timeout, every=0.02)
+        return self.output.index(text, after) + len(text)
+
+    def type(self, keys: str) -> None:
+        os.write(self._controller, keys.encode())
+
+
+def test_ctrl_c_pause_menu_injects_a_message_then_ends(tmp_path):
+    terminal = Terminal("chat", "-q", "-t", "5000", "-p", "Keep talking.", cwd=tmp_path)
+    try:
+        wait_for(lambda: count_messages(tmp_path) >= 4)
+        terminal.process.send_signal(signal.SIGINT)
+        seen = terminal.wait_for_text("Choice")
+        terminal.type("i\n")
+        seen = terminal.wait_for_text("Message (as the human conductor)", seen)
+        terminal.type("Please talk about boats.\n")
+        paused_at = count_messages(tmp_path)
+        wait_for(lambda: count_messages(tmp_path) >= paused_at + 3)
+        terminal.process.send_signal(signal.SIGINT)
+        terminal.wait_for_text("Choice", seen)
+        terminal.type("e\n")
+        assert terminal.process.wait(timeout=60) == 0
+    finally:
+        terminal.process.kill()
+    assert "Traceback" not in terminal.output
+
+    events = [r.event for r in recorded_events(tmp_path)]
+    paused = [e for e in events if isinstance(e, Conversation.ConversationPaused)]
+    assert [e.reason for e in paused] == ["human", "human"]
+    assert sum(isinstance(e, Conversation.ConversationResumed) for e in events) == 1
+    (injected,) = [e for e in events if isinstance(e, Conversation.SystemPromptInjected)]
+    assert (injected.agents, injected.text, injected.source) == (
+        ["a", "b"], "Please talk about boats.", "human",
+    )  # fmt: skip
+    ended = [e.reason for e in events if isinstance(e, Conversation.ConversationEnded)]
+    assert ended == ["interrupted"]
+    messages = [(e.turn, e.agent) for e in events if isinstance(e, Conversation.MessageCompleted)]
+    assert len(messages) == len(set(messages))
+    # Every message after the injection was written with it in the agent's history.
+    with open_store(store_url(tmp_path), create=False) as log:
+        conversation = log.load(events[0].originator_id)
+        for agent in ("a", "b"):
+            history = conversation.history_for(agent)
+            assert any(m.role == "system" and m.content == injected.text for m in history)
+    transcript = next((tmp_path / "pidgin_output" / "transcripts").glob("*.md")).read_text()
+    assert "(from the human conductor):\n>\n> Please talk about boats." in transcript
