@@ -121,6 +121,7 @@ def floor_seconds(path: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "pidgin-bench"))
     args = parser.parse_args()
     cache = Path(args.cache)
@@ -129,19 +130,26 @@ def main() -> None:
     if not store.exists():
         print(f"generating {args.events:,} events in {store} (once) ...", flush=True)
         build_store(store, args.events)
-    floor, count = floor_seconds(store)
-    with tempfile.TemporaryDirectory() as directory:
-        target = Path(directory) / "pidgin.duckdb"
-        start = time.perf_counter()
-        with open_store(f"sqlite:///{str(store).lstrip('/')}", create=False) as log:
-            result = project_to_duckdb(log, target, metrics=False)
-        ours = time.perf_counter() - start
+    # The machine may be shared: alternate the two measurements and keep the best of each.
+    floors: list[float] = []
+    ours: list[float] = []
+    count = result_events = 0
+    for _ in range(args.repeat):
+        floor, count = floor_seconds(store)
+        floors.append(floor)
+        with tempfile.TemporaryDirectory() as directory:
+            target = Path(directory) / "pidgin.duckdb"
+            start = time.perf_counter()
+            with open_store(f"sqlite:///{str(store).lstrip('/')}", create=False) as log:
+                result_events = project_to_duckdb(log, target, metrics=False).events
+            ours.append(time.perf_counter() - start)
+    best_floor, best_ours = min(floors), min(ours)
+    print(f"events: {count:,} (projected {result_events:,}); best of {args.repeat} runs each")
+    print(f"floor (msgspec decode + DuckDB bulk load via Arrow): {best_floor:6.2f} s")
+    print(f"ours  (pidgin project --to duckdb --no-metrics):     {best_ours:6.2f} s")
+    ratio = best_ours / best_floor
+    print(f"ratio: {ratio:.2f}x the floor (target ≤ 3x); {count / best_ours:,.0f} events/s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"events: {count:,} (projected {result.events:,})")
-    print(f"floor (msgspec decode + DuckDB bulk load via Arrow): {floor:6.2f} s")
-    ratio = ours / floor
-    print(f"ours  (pidgin project --to duckdb --no-metrics):     {ours:6.2f} s")
-    print(f"ratio: {ratio:.2f}x the floor (target ≤ 3x); {count / ours:,.0f} events/s")
     print(f"peak RSS of this process (includes the floor's in-memory copy): {peak:,.0f} MiB")
 
 

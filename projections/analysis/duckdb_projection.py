@@ -27,7 +27,6 @@ from projections.analysis.fold import (
     Batch,
     Row,
     fold_batch,
-    ids_needing_rows,
     message_columns,
     turn_columns,
 )
@@ -36,6 +35,14 @@ from projections.analysis.source import raw_batches
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
 DEFAULT_BATCH_SIZE = 50_000
+
+# The codec writes an event's timestamp first; reading it from there is three times faster
+# than parsing the JSON, which remains the fallback for any event stored otherwise.
+RECORDED_AT = (
+    'CASE WHEN starts_with(state, \'{{"timestamp":"\') '  # {{ survives str.format
+    "THEN split_part(substr(state, 15, 40), '\"', 1) "
+    "ELSE json_extract_string(state, '$.timestamp') END"
+)
 Progress = Callable[[int, int], None]
 
 
@@ -161,18 +168,19 @@ def _apply_batch(
     pool: Executor | None,
 ) -> int:
     """Fold and write one batch and its position in one transaction; return metric rows."""
-    conversation_ids, experiment_ids = ids_needing_rows(raw)
-    existing_conversations = _existing(connection, "conversations", conversation_ids)
-    existing_experiments = _existing(connection, "experiments", experiment_ids)
-    batch = fold_batch(raw, existing_conversations, existing_experiments)
+
+    def load(kind: str, ids: set[str]) -> dict[str, Row]:
+        return _existing(connection, f"{kind}s", ids)
+
+    batch = fold_batch(raw, load)
     connection.execute("BEGIN")
     try:
         _insert_events(connection, batch)
         _insert(connection, "messages", message_columns(batch))
         _insert(connection, "turns", turn_columns(batch))
         _insert(connection, "errors", batch.errors)
-        _upsert(connection, "conversations", batch.conversations, existing_conversations)
-        _upsert(connection, "experiments", batch.experiments, existing_experiments)
+        _upsert(connection, "conversations", batch.conversations, batch.existing["conversation"])
+        _upsert(connection, "experiments", batch.experiments, batch.existing["experiment"])
         metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, updated_at = now()", [batch.last_position]
@@ -252,9 +260,9 @@ def _insert_events(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         connection,
         "events",
         "INSERT INTO events BY NAME SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, "
-        "version, topic, string_split(topic, '.')[-1] AS type, decode(data) AS data, "
-        "CAST(json_extract_string(decode(data), '$.timestamp') AS TIMESTAMPTZ) AS recorded_at "
-        "FROM {source}",
+        "version, topic, string_split(topic, '.')[-1] AS type, state AS data, "
+        f"CAST({RECORDED_AT} AS TIMESTAMPTZ) AS recorded_at "
+        "FROM (SELECT *, decode(data) AS state FROM {source})",
         data,
     )
 
@@ -263,7 +271,7 @@ def _upsert(
     connection: duckdb.DuckDBPyConnection,
     table: str,
     rows: dict[str, Row],
-    existing: dict[str, Row],
+    existing: set[str],
 ) -> None:
     """Write these rows, replacing the ``existing`` ones (delete + insert from Arrow)."""
     if not rows:

@@ -53,6 +53,9 @@ class Batch:
     conversations: dict[str, Row] = field(default_factory=dict)
     experiments: dict[str, Row] = field(default_factory=dict)
     completed_turns: dict[str, set[int]] = field(default_factory=dict)
+    existing: dict[str, set[str]] = field(
+        default_factory=lambda: {"conversation": set(), "experiment": set()}
+    )  # ids whose rows were already in the database (to be replaced)
     last_position: int = 0
 
 
@@ -69,38 +72,21 @@ def canonical_id(raw_id: str) -> str:
     return known
 
 
-def ids_needing_rows(raw: list[RawEvent]) -> tuple[set[str], set[str]]:
-    """Conversation and experiment ids with events in ``raw`` but no start event in it."""
-    started: set[str] = set()
-    wanted: dict[str, set[str]] = {"conversation": set(), "experiment": set()}
-    handlers = _HANDLERS
-    for _, raw_id, _, topic, _ in raw:
-        entry = handlers.get(topic)
-        if entry is None:
-            continue
-        if entry[2]:
-            started.add(raw_id)
-        else:
-            wanted[entry[0]].add(raw_id)
-    return (
-        {canonical_id(i) for i in wanted["conversation"] - started},
-        {canonical_id(i) for i in wanted["experiment"] - started},
-    )
+Loader = Callable[[str, set[str]], Mapping[str, Row]]
+"""Reads the current rows of ("conversation" | "experiment", ids) from the database."""
 
 
-def fold_batch(
-    raw: list[RawEvent],
-    existing_conversations: Mapping[str, Row],
-    existing_experiments: Mapping[str, Row],
-) -> Batch:
-    """Rows for every event of ``raw`` (in order)."""
-    batch = Batch(
-        conversations={k: dict(v) for k, v in existing_conversations.items()},
-        experiments={k: dict(v) for k, v in existing_experiments.items()},
-        raw=raw,
-    )
+def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
+    """Rows for every event of ``raw``.
+
+    One pass applies the events of aggregates started in this batch; events of aggregates
+    started earlier wait until their current rows are loaded (one query per kind), then
+    are applied in their order. Each aggregate's events still apply in log order.
+    """
+    batch = Batch(raw=raw)
     handlers = _HANDLERS
     tables = {"conversation": batch.conversations, "experiment": batch.experiments}
+    waiting: list[tuple[int, str, str, bytes]] = []
     for position, raw_id, _, topic, state in raw:
         entry = handlers.get(topic)
         if entry is None:
@@ -110,9 +96,24 @@ def fold_batch(
         rows = tables[kind]
         row = rows.get(aggregate_id)
         if row is None and not creates:
-            continue  # An aggregate whose start is not in the log (cannot happen normally).
+            waiting.append((position, aggregate_id, topic, state))
+            continue
         handler(batch, aggregate_id, position, state, row)
         rows[aggregate_id]["last_position"] = position
+    if waiting:
+        for kind, rows in tables.items():
+            ids = {a for _, a, t, _ in waiting if handlers[t][0] == kind}
+            if ids:
+                loaded = {k: dict(v) for k, v in load(kind, ids).items()}
+                rows.update(loaded)
+                batch.existing[kind] = set(loaded)
+        for position, aggregate_id, topic, state in waiting:
+            kind, handler, _ = handlers[topic]
+            row = tables[kind].get(aggregate_id)
+            if row is None:
+                continue  # An aggregate whose start is not in the log: nothing to update.
+            handler(batch, aggregate_id, position, state, row)
+            row["last_position"] = position
     if raw:
         batch.last_position = raw[-1][0]
     return batch
