@@ -137,6 +137,7 @@ class JsonlRecorder(Recorder):
         self._topics: list[str] = []
         self._versions: dict[str, dict[int, int]] = {}  # originator id → version → position
         self._tracking: dict[str, int] = {}
+        self._ids: dict[str, UUID] = {}  # parsed once per aggregate, not once per read
         self._listeners: set[threading.Event] = set()
         name = file_name or self.file_name
         self._path = datastore.directory / name
@@ -160,9 +161,9 @@ class JsonlRecorder(Recorder):
             raise self._corrupt(number, "an event line needs position, originator_id, version")
         if line.topic is None or (line.state_b64 is None and not line.state):
             raise self._corrupt(number, "an event line needs a topic and a state")
-        if self.datastore.originator_id_type == "uuid":
+        if self.datastore.originator_id_type == "uuid" and line.originator_id not in self._ids:
             try:
-                UUID(line.originator_id)
+                self._ids[line.originator_id] = UUID(line.originator_id)
             except ValueError:
                 raise self._corrupt(
                     number, f"originator_id {line.originator_id!r} is not a UUID"
@@ -236,7 +237,9 @@ class JsonlRecorder(Recorder):
     # -- reading ----------------------------------------------------------------------------
 
     def _originator(self, key: str) -> UUID | str:
-        return UUID(key) if self.datastore.originator_id_type == "uuid" else key
+        if self.datastore.originator_id_type == "uuid":
+            return self._ids.get(key) or UUID(key)
+        return key
 
     def _read_lines(self, positions: Sequence[int]) -> list[Line]:
         spans = [(self._starts[p - 1], self._ends[p - 1]) for p in positions]
