@@ -77,10 +77,12 @@ class EventLog:
             recordings = self._app.save(*items)
         except (IntegrityError, RecordConflictError) as error:
             raise ConcurrencyConflictError(
-                f"another writer already appended to this conversation ({error})"
+                f"another writer already appended to this conversation ({_first_line(error)})"
             ) from None
         except PersistenceError as error:
-            raise StoreUnavailableError(f"cannot write to store {self.url}: {error}") from None
+            raise StoreUnavailableError(
+                f"cannot write to store {self.url}: {_first_line(error)}"
+            ) from None
         return [recording.notification.id for recording in recordings]
 
     @property
@@ -127,9 +129,14 @@ class EventLog:
         topics = [get_topic(cls) for cls in event_types]
         position = after
         while True:
-            batch = self._app.recorder.select_notifications(
-                start=position, limit=batch_size, topics=topics, inclusive_of_start=False
-            )
+            try:
+                batch = self._app.recorder.select_notifications(
+                    start=position, limit=batch_size, topics=topics, inclusive_of_start=False
+                )
+            except PersistenceError as error:
+                raise StoreUnavailableError(
+                    f"cannot read store {self.url}: {_first_line(error)}"
+                ) from None
             yield from batch
             if len(batch) < batch_size:
                 return
@@ -194,6 +201,12 @@ def _prepare_sqlite_path(url: StoreURL) -> None:
         raise StoreUnavailableError(f"cannot create {url.path.parent}: {error.strerror}") from None
     if not os.access(url.path.parent, os.W_OK):
         raise StoreUnavailableError(f"cannot write to {url.path.parent}: permission denied")
+
+
+def _first_line(error: BaseException) -> str:
+    """A driver's message without its DETAIL/HINT lines: errors are shown as one line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _environment_for(url: StoreURL) -> dict[str, str]:
