@@ -141,7 +141,7 @@ def content_similarity(a: MessageShape, b: MessageShape) -> float:
 
 
 def _mean(values: Sequence[float]) -> float:
-    return math.fsum(values) / len(values)
+    return sum(values) / len(values)
 
 
 def components(

@@ -100,22 +100,23 @@ def _ln(n: int) -> float:
 
 def cosine(left: Sequence[float], right: Sequence[float]) -> float:
     """Cosine of two count vectors; two zero vectors are alike (1), one zero is 0."""
-    norm_l = math.sqrt(math.fsum(x * x for x in left))
-    norm_r = math.sqrt(math.fsum(x * x for x in right))
+    norm_l = math.sqrt(sum(x * x for x in left))
+    norm_r = math.sqrt(sum(x * x for x in right))
     if norm_l == 0 and norm_r == 0:
         return 1.0
     if norm_l == 0 or norm_r == 0:
         return 0.0
-    return math.fsum(x * y for x, y in zip(left, right, strict=True)) / (norm_l * norm_r)
+    return sum(x * y for x, y in zip(left, right, strict=True)) / (norm_l * norm_r)
 
 
 def sparse_cosine(left: Mapping[str, float], right: Mapping[str, float]) -> float:
     """Cosine of two sparse vectors (0 when either is empty)."""
     if not left or not right:
         return 0.0
+    # The dot product runs over a set (hash order): fsum is exact, so the order cannot matter.
     dot = math.fsum(left[k] * right[k] for k in left.keys() & right.keys())
-    norm = math.sqrt(math.fsum(v * v for v in left.values())) * math.sqrt(
-        math.fsum(v * v for v in right.values())
+    norm = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(
+        sum(v * v for v in right.values())
     )
     return dot / norm if norm else 0.0
 
@@ -170,7 +171,7 @@ class TurnMetrics:
         self._agents = {"a": _Agent(), "b": _Agent()}
         self._messages: list[tuple[str, str]] = []
         self._recent_counts: deque[Counter[str]] = deque(maxlen=TOPIC_WINDOW)
-        self._context: Counter[str] = Counter()  # the counts of the recent messages, summed
+        self._context: dict[str, int] = {}  # the counts of the recent messages, summed
         self._document_frequency: Counter[str] = Counter()
         self._documents = 0
         self._shared = 0  # |vocabulary a ∩ vocabulary b|, kept up to date incrementally
@@ -187,7 +188,7 @@ class TurnMetrics:
         self._document_frequency.update(current)
         row: Row = dict(analysed.metrics)
         row["turn_repetition"] = (
-            math.fsum(len(current & prev) / len(prev) if prev else 0.0 for prev in me.recent)
+            sum(len(current & prev) / len(prev) if prev else 0.0 for prev in me.recent)
             / len(me.recent)
             if me.recent
             else None
@@ -202,10 +203,16 @@ class TurnMetrics:
         me.recent.append(current)
         me.message = analysed
         me.row = row
+        context = self._context
         if len(self._recent_counts) == TOPIC_WINDOW:
-            self._context.subtract(self._recent_counts[0])
-            self._context = +self._context
-        self._context.update(words)
+            for word, count in self._recent_counts[0].items():
+                left = context[word] - count
+                if left:
+                    context[word] = left
+                else:
+                    del context[word]
+        for word, count in words.items():
+            context[word] = context.get(word, 0) + count
         self._recent_counts.append(words)
         self._messages.append((agent, text))
 
@@ -277,7 +284,7 @@ class TurnMetrics:
             "tfidf_similarity": sparse_cosine(self._weighted(ca), self._weighted(cb)),
             "length_convergence": min(na, nb) / max(na, nb) if max(na, nb) else 1.0,
             "structural_similarity": structural,
-            "style_matching": math.fsum(style) / len(style),
+            "style_matching": sum(style) / len(style),
             "rhythm_convergence": cosine(
                 rhythm(ma.text.sentence_lengths), rhythm(mb.text.sentence_lengths)
             ),
