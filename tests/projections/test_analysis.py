@@ -112,6 +112,14 @@ def test_incremental_equals_one_rebuild(run_cli, workdir):
     assert len(incremental["turn_metrics"]) == 5
 
 
+def test_metrics_in_worker_processes_equal_one_process(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "3")
+    run_cli("chat", "-q", "-t", "2", "--convergence-profile", "semantic")
+    assert run_cli("project", "-q", "one.duckdb").exit_code == 0
+    assert run_cli("project", "-q", "--workers", "2", "two.duckdb").exit_code == 0
+    assert table_contents(Path("two.duckdb")) == table_contents(Path("one.duckdb"))
+
+
 def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
     """A store with finished conversations written through the domain API (fast)."""
     url = store_url(directory)
