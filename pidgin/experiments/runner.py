@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -21,14 +21,19 @@ import structlog
 from eventlog import ConcurrencyConflictError, EventLog
 from pidgin.bus import EventBus
 from pidgin.conductor import Conductor
-from pidgin.domain import Conversation
+from pidgin.domain import AgentId, AgentSpec, Conversation
 from pidgin.domain.experiment import Experiment
 from pidgin.experiments.plan import new_conversation
+from pidgin.providers.base import Provider
+from pidgin.providers.pacing import Pacing
 
 logger = structlog.get_logger("pidgin.experiments")
 
 STOP_REASON = "experiment_stopped"
 Notify = Callable[[str], None]
+ProvidersFor = Callable[
+    [Mapping[AgentId, AgentSpec]], tuple[Mapping[AgentId, Provider], Mapping[AgentId, Pacing]]
+]
 
 
 @dataclass
@@ -82,8 +87,12 @@ class ExperimentRunner:
         transcripts: Path,
         bus: EventBus | None = None,
         notify: Notify | None = None,
+        providers_for: ProvidersFor | None = None,
     ) -> None:
+        """``providers_for`` makes each conversation's providers from its recorded agents
+        (default: the model registry's)."""
         self._log = log
+        self._providers_for = providers_for
         self._experiment_id = experiment_id
         self._transcripts = transcripts
         self._bus = bus or EventBus()
@@ -162,7 +171,7 @@ class ExperimentRunner:
         """Run one conversation; False if another runner holds it or it was paused."""
         from pidgin.agents_setup import providers_for
 
-        providers, pacing = providers_for(conversation.agents)
+        providers, pacing = (self._providers_for or providers_for)(conversation.agents)
         conductor = Conductor(self._log, self._bus, providers, pacing)
         self._conductors[cid] = conductor
         if self._stopping:
