@@ -2,8 +2,8 @@
 
 The valences, the negation list and the negation scalar come from the vaderSentiment
 package; the score is VADER's normalised sum, compound = s / √(s² + 15). VADER's
-booster, capital-letter, "but" and punctuation-emphasis rules are not applied: they
-cost five times the rest of a message's metrics together. Documented in docs/metrics.md.
+booster, capital-letter, "but" and punctuation-emphasis rules are not applied: the full
+analyser costs more than all other metrics of a message together. See docs/metrics.md.
 """
 
 from __future__ import annotations
