@@ -72,7 +72,9 @@ def test_round_trip_messages_and_metrics_equal_the_recording(run_cli, workdir):
             assert same(row[column], values[column]), (turn, column)
         # The conductor's live value and the projection's recomputed one agree.
         assert row["convergence"] == live[turn]
-    assert rows(DATABASE, "SELECT count(*) FROM events") == [(len(recorded_events(workdir)),)]
+    events = recorded_events(workdir)
+    stored_events = rows(DATABASE, "SELECT position, type, recorded_at FROM events ORDER BY 1")
+    assert stored_events == [(r.position, r.type_name, r.event.timestamp) for r in events]
 
 
 def test_conversation_row_and_views(run_cli, workdir):
