@@ -64,8 +64,12 @@ def export_command(conversations: tuple[str, ...], out: Path | None, store: str 
         if conversations:
             ids = match_conversations(list_conversations(log), list(conversations))
         if out is None:
-            count = write_export(log, sys.stdout.buffer, ids)
-            sys.stdout.buffer.flush()
+            try:
+                count = write_export(log, sys.stdout.buffer, ids)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:  # the reader (e.g. `head`) has had enough: not an error
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return
         else:
             count = _export_to_file(log, out, ids)
     click.echo(f"Exported {count} events from {log.url}", err=True)
