@@ -78,7 +78,15 @@ class _Follower:
 
 
 def follow_experiment(url: str, reference: str, output: Path) -> None:
+    """Follow until the experiment is no longer running; Ctrl+C at any moment detaches."""
     console = Console()
+    try:
+        _follow(console, url, reference, output)
+    except KeyboardInterrupt:
+        console.print("\nDetached; the experiment goes on.")
+
+
+def _follow(console: Console, url: str, reference: str, output: Path) -> None:
     with open_store(url, create=False) as log:
         experiment_id = find_experiment(log, reference)
         status = read_status(log, experiment_id, output, conversations=False)
@@ -86,9 +94,5 @@ def follow_experiment(url: str, reference: str, output: Path) -> None:
             f"[bold]Attached to {status.name}[/] ({status.state}, "
             f"{status.finished}/{status.total} finished). Ctrl+C detaches."
         )
-        try:
-            state = asyncio.run(_Follower(log, experiment_id, status.output, console).run())
-        except KeyboardInterrupt:
-            console.print("\nDetached; the experiment goes on.")
-            return
+        state = asyncio.run(_Follower(log, experiment_id, status.output, console).run())
         console.print(f"\nThe experiment is {state}.")

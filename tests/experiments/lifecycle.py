@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -98,3 +103,41 @@ def assert_every_conversation_is_whole(directory: Path, experiment_id: UUID, tur
         # local:test is deterministic and every conversation has the same settings, so a
         # resumed conversation must say exactly what an uninterrupted one says.
         assert all(t == texts[0] for t in texts)
+
+
+class Terminal:
+    """A pseudo-terminal running ``pidgin``: what it prints is collected, keys are typed."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        controller, device = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k != "PIDGIN_STORE"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pidgin", *args],
+            cwd=cwd, env=env, stdin=device, stdout=device, stderr=device,
+        )  # fmt: skip
+        os.close(device)
+        self._controller = controller
+        self.output = ""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self._controller, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.output += data.decode(errors="replace")
+
+    def wait_for_text(self, text: str, after: int = 0, timeout: float = 60) -> int:
+        wait_for(lambda: text in self.output[after:], timeout=timeout, every=0.02)
+        return self.output.index(text, after) + len(text)
+
+    @property
+    def text(self) -> str:
+        """What was printed, without terminal styling."""
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.output)
+
+    def type(self, keys: str) -> None:
+        os.write(self._controller, keys.encode())

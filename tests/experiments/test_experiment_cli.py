@@ -80,3 +80,27 @@ def test_status_of_an_unknown_experiment_is_a_one_line_error(tmp_path):
     result = run_pidgin("experiment", "status", "nope", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "Error: no experiment in the store matches 'nope'"
+
+
+def test_attach_follows_the_running_conversation_and_detaches_without_stopping(tmp_path):
+    import signal
+
+    from tests.experiments.lifecycle import Terminal
+
+    experiment_id = start_in_background(tmp_path, "-r", "2", "-t", "3000", "--name", "watched")
+    try:
+        wait_for(lambda: count_messages(tmp_path) >= 2)
+        attached = Terminal("experiment", "attach", "watched", cwd=tmp_path)
+        seen = attached.wait_for_text("Ctrl+C detaches.")
+        seen = attached.wait_for_text("Test-A:", seen)
+        attached.wait_for_text("Test-B:", seen)
+        attached.process.send_signal(signal.SIGINT)
+        assert attached.process.wait(timeout=60) == 0
+        attached.wait_for_text("Detached; the experiment goes on.")
+        assert "Attached to watched (running, 0/2 finished)" in attached.text
+        assert status(tmp_path, experiment_id)["status"] == "running"
+    finally:
+        run_pidgin("experiment", "stop", "watched", "--now", cwd=tmp_path)
+    final = status(tmp_path, experiment_id)
+    assert final["status"] == "stopped"
+    assert final["counts"]["interrupted"] == 1

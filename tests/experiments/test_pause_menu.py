@@ -3,51 +3,12 @@ human injects a message to both agents, then pauses again and ends the conversat
 
 from __future__ import annotations
 
-import os
-import pty
 import signal
-import subprocess
-import sys
-import threading
-from pathlib import Path
 
 from eventlog import open_store
 from pidgin.domain import Conversation
-from tests.experiments.lifecycle import count_messages, wait_for
+from tests.experiments.lifecycle import Terminal, count_messages, wait_for
 from tests.helpers import recorded_events, store_url
-
-
-class Terminal:
-    """A pseudo-terminal running ``pidgin``: what it prints is collected, keys are typed."""
-
-    def __init__(self, *args: str, cwd: Path) -> None:
-        controller, device = pty.openpty()
-        env = {k: v for k, v in os.environ.items() if k != "PIDGIN_STORE"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pidgin", *args],
-            cwd=cwd, env=env, stdin=device, stdout=device, stderr=device,
-        )  # fmt: skip
-        os.close(device)
-        self._controller = controller
-        self.output = ""
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self._controller, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.output += data.decode(errors="replace")
-
-    def wait_for_text(self, text: str, after: int = 0, timeout: float = 60) -> int:
-        wait_for(lambda: text in self.output[after:], timeout=timeout, every=0.02)
-        return self.output.index(text, after) + len(text)
-
-    def type(self, keys: str) -> None:
-        os.write(self._controller, keys.encode())
 
 
 def test_ctrl_c_pause_menu_injects_a_message_then_ends(tmp_path):
