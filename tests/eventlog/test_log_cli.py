@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -182,12 +181,17 @@ def test_verify_of_a_missing_store(here: Path) -> None:
 
 
 def _follow_a_new_conversation(url: str, cwd: Path) -> list[dict[str, object]]:
-    """Start `pidgin log tail --json`, record a conversation, return what tail printed."""
+    """Start `pidgin log tail --json`, record a conversation, return what tail printed.
+
+    Tail first prints the events already stored; once it has, it is surely following,
+    and only then is the new conversation recorded.
+    """
     before = _count(url)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("PIDGIN_STORE", None)
+    command = ["log", "tail", "-n", str(before), "--json", "--store", url]
     tail = subprocess.Popen(
-        [sys.executable, "-m", "pidgin", "log", "tail", "-n", "0", "--json", "--store", url],
+        [sys.executable, "-m", "pidgin", *command],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -196,10 +200,11 @@ def _follow_a_new_conversation(url: str, cwd: Path) -> list[dict[str, object]]:
     )
     seen: list[dict[str, object]] = []
     try:
-        time.sleep(1.5)  # let it start following before anything is appended
+        assert tail.stdout is not None
+        history = [json.loads(tail.stdout.readline()) for _ in range(before)]
+        assert len({line["originator_id"] for line in history}) == 1
         _chat(url, "Tell me about tides.")
         appended = _count(url) - before
-        assert tail.stdout is not None
         while len(seen) < appended and (line := tail.stdout.readline()):
             seen.append(json.loads(line))
     finally:
