@@ -39,10 +39,10 @@ DATABASE_FILE = "pidgin.duckdb"
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
-    default=1,
+    type=click.IntRange(min=0),
+    default=0,
     show_default=True,
-    help="Processes computing metrics (use the number of cores on big logs).",
+    help="Processes computing metrics; 0: every core, once a batch has 2,000+ turns.",
 )
 @click.option(
     "--batch-size",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from projections.analysis.source import raw_batches
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
 DEFAULT_BATCH_SIZE = 50_000
+POOL_MIN_TURNS = 2_000
 
 # The codec writes an event's timestamp first; reading it from there is three times faster
 # than parsing the JSON, which remains the fallback for any event stored otherwise.
@@ -64,11 +66,14 @@ def project_to_duckdb(
     *,
     rebuild: bool = False,
     metrics: bool = True,
-    workers: int = 1,
+    workers: int = 0,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ProjectionResult:
-    """Project every event after the saved position into the database at ``path``."""
+    """Project every event after the saved position into the database at ``path``.
+
+    ``workers``: processes computing metrics; 0 = every core, for batches big enough.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     store = log.url.redacted
     try:
@@ -108,14 +113,39 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class MetricPool:
+    """Worker processes for the metrics, started on the first batch that is worth it.
+
+    ``workers`` 0 means automatic: every core, but only for batches with at least
+    POOL_MIN_TURNS turns to compute (starting the processes costs about a second).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers or (os.cpu_count() or 1)
+        self._minimum = POOL_MIN_TURNS if workers == 0 else 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def for_turns(self, turns: int) -> Executor | None:
+        if self._workers <= 1 or turns < self._minimum:
+            return self._pool
+        if self._pool is None:
+            # Spawned, not forked: a fork would copy DuckDB's and SQLite's threads and locks.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
 @contextmanager
-def _metric_pool(workers: int) -> Iterator[Executor | None]:
-    if workers <= 1:
-        yield None
-        return
-    # Spawned, not forked: a fork would copy DuckDB's and SQLite's threads and locks.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+def _metric_pool(workers: int) -> Iterator[MetricPool]:
+    pool = MetricPool(workers)
+    try:
         yield pool
+    finally:
+        pool.close()
 
 
 def _prepare(
@@ -167,7 +197,7 @@ def _apply_batch(
     connection: duckdb.DuckDBPyConnection,
     raw: list[tuple[int, str, int, str, bytes]],
     metrics: bool,
-    pool: Executor | None,
+    pool: MetricPool,
 ) -> int:
     """Fold and write one batch and its position in one transaction; return metric rows."""
 
@@ -301,7 +331,7 @@ def _conversation_rows(
 
 
 def _insert_turn_metrics(
-    connection: duckdb.DuckDBPyConnection, batch: Batch, pool: Executor | None
+    connection: duckdb.DuckDBPyConnection, batch: Batch, pools: MetricPool
 ) -> int:
     """Compute the rows of the turns completed in this batch from the messages table."""
     if not batch.completed_turns:
@@ -329,6 +359,7 @@ def _insert_turn_metrics(
         )
         for cid in ids
     ]
+    pool = pools.for_turns(sum(len(turns) for turns in batch.completed_turns.values()))
     results = (
         list(pool.map(_conversation_rows, jobs, chunksize=8))
         if pool
