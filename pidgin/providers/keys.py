@@ -39,8 +39,25 @@ def key_is_set(settings: ProviderSettings) -> bool:
     return not settings.key_env or settings.key_optional or api_key(settings) is not None
 
 
+FALLBACK_KEY_VARIABLES = frozenset(
+    {
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "XAI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "OPENAI_COMPATIBLE_API_KEY",
+    }
+)
+"""Always treated as secret, even when the registry cannot be read."""
+
+
 def known_secrets() -> list[str]:
     """The values of every API-key variable the registry names that is set right now."""
-    variables = {v for s in load_registry_data().providers.values() for v in s.key_env}
+    variables = set(FALLBACK_KEY_VARIABLES)
+    try:
+        variables |= {v for s in load_registry_data().providers.values() for v in s.key_env}
+    except PidginError:  # A broken user file must not stop errors and logs being redacted.
+        pass
     values = {os.environ.get(v, "").strip() for v in variables}
     return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)

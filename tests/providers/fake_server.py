@@ -26,6 +26,7 @@ from aiohttp import web
 
 Protocol = Literal["openai", "anthropic", "gemini", "ollama"]
 _WORD = re.compile(r"\S+")
+REPLY_NUMBER = web.RequestKey("reply_number", int)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class FakeProviderServer:
         )
         # The reply's number: this request's place among its protocol's requests, fixed now
         # so a slow request left over from an earlier test cannot shift later numbers.
-        request["reply_number"] = len(self.requests(protocol))
+        request[REPLY_NUMBER] = len(self.requests(protocol))
         queue = self.state.faults.get(protocol)
         fault = queue.popleft() if queue else None
         if fault is not None and fault.kind == "slow":
@@ -193,7 +194,7 @@ class FakeProviderServer:
 
     @staticmethod
     def _next_reply(request: web.Request, protocol: str, heard: str) -> str:
-        return reply_text(protocol, int(request["reply_number"]), heard)
+        return reply_text(protocol, request[REPLY_NUMBER], heard)
 
     # -- OpenAI chat.completions -----------------------------------------------------------
 
