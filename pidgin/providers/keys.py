@@ -6,6 +6,7 @@ being set up, so nothing is recorded for a conversation that could not have run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from pidgin.errors import PidginError
@@ -55,9 +56,8 @@ FALLBACK_KEY_VARIABLES = frozenset(
 def known_secrets() -> list[str]:
     """The values of every API-key variable the registry names that is set right now."""
     variables = set(FALLBACK_KEY_VARIABLES)
-    try:
+    # A broken user file must not stop errors and logs from being redacted.
+    with contextlib.suppress(PidginError):
         variables |= {v for s in load_registry_data().providers.values() for v in s.key_env}
-    except PidginError:  # A broken user file must not stop errors and logs being redacted.
-        pass
     values = {os.environ.get(v, "").strip() for v in variables}
     return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
