@@ -75,11 +75,17 @@ def run_experiment(
 
     ``interactive``: Ctrl+C stops gracefully, a second Ctrl+C at once.
     """
+    from pidgin.experiments.live_stream import LIVE_DIR, StreamWriter
     from pidgin.experiments.runner import ExperimentRunner, update_experiment
 
+    directory = experiment_dir(output, experiment_id)
+    bus = bus or EventBus()
+    stream = StreamWriter(directory / LIVE_DIR)  # For `attach` in another process.
+    stream.attach(bus)
     with (
-        RunnerLock(experiment_dir(output, experiment_id), lock_handle),
+        RunnerLock(directory, lock_handle),
         open_store(store_url) as log,
+        contextlib.closing(stream),
     ):
         runner = ExperimentRunner(
             log, experiment_id, transcripts=output / "transcripts", bus=bus, notify=notify
