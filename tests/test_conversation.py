@@ -13,7 +13,6 @@ from pidgin.conductor import Conductor
 from pidgin.domain import AgentSpec, ChatMessage, Conversation, ConversationRuleError
 from pidgin.providers.base import ProviderError, ResponseUsage
 from pidgin.providers.local_test import LocalTestProvider
-from projections.metrics import live_convergence
 
 SPEC = AgentSpec(model="local:test", provider="local", display_name="Test")
 
@@ -73,15 +72,6 @@ def test_each_agent_sees_its_own_messages_as_assistant():
         ChatMessage("user", "Start here.\n\nfrom a"),
         ChatMessage("assistant", "from b"),
     ]
-
-
-def test_convergence_is_documented_similarity():
-    assert live_convergence("the cat sat", "the cat sat") == 1.0
-    assert live_convergence("alpha beta", "gamma delta") == 0.5  # Same length, no overlap.
-    # {a,b,c} vs {a,b,d,e}: Jaccard 2/5; lengths 3 and 4 → 0.75.
-    assert live_convergence("a b c", "a b d e") == round(0.5 * 0.4 + 0.5 * 0.75, 6)
-    assert live_convergence("", "") == 1.0
-    assert live_convergence("words here", "") == 0.0
 
 
 def record(conversation: Conversation, providers, tmp_path, bus: EventBus | None = None):
