@@ -35,12 +35,15 @@ class StreamWriter:
         bus.subscribe(Conversation.ConversationPaused, self._on_done)
 
     def _on_requested(self, event: Conversation.MessageRequested) -> None:
-        self._close(event.originator_id)
-        self._directory.mkdir(parents=True, exist_ok=True)
-        handle = open(self._path(event.originator_id), "w", encoding="utf-8")  # noqa: SIM115
+        handle = self._files.get(event.originator_id)
+        if handle is None:  # Opened once per conversation, then rewritten in place.
+            self._directory.mkdir(parents=True, exist_ok=True)
+            handle = open(self._path(event.originator_id), "w", encoding="utf-8")  # noqa: SIM115
+            self._files[event.originator_id] = handle
+        handle.seek(0)
+        handle.truncate()
         handle.write(f"{event.agent} {event.turn}\n")
         handle.flush()
-        self._files[event.originator_id] = handle
 
     def _on_chunk(self, chunk: MessageChunk) -> None:
         handle = self._files.get(chunk.conversation_id)

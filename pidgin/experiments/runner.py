@@ -56,14 +56,22 @@ def load_conversation(log: EventLog, conversation_id: UUID) -> Conversation | No
 
 
 def update_experiment(
-    log: EventLog, experiment_id: UUID, command: Callable[[Experiment], None], attempts: int = 50
+    log: EventLog,
+    experiment_id: UUID,
+    command: Callable[[Experiment], None],
+    attempts: int = 50,
+    current: Experiment | None = None,
 ) -> Experiment:
-    """Apply ``command`` to the latest experiment and save; on a conflict, reload and retry.
+    """Apply ``command`` to the experiment and save; on a conflict, reload and retry.
 
-    Experiment commands are idempotent, so a retry never records a fact twice.
+    ``current`` is a copy this runner already holds (saves a load); a stale copy only
+    costs a conflict and a reload. Experiment commands are idempotent, so a retry never
+    records a fact twice.
     """
+    experiment = current
     for _ in range(attempts):
-        experiment: Experiment = log.load(experiment_id)
+        if experiment is None:
+            experiment = log.load(experiment_id)
         command(experiment)
         events = experiment.collect_events()
         if not events:
@@ -71,6 +79,7 @@ def update_experiment(
         try:
             log.save(*events)
         except ConcurrencyConflictError:
+            experiment = None
             continue
         return experiment
     raise ConcurrencyConflictError(f"experiment {experiment_id} kept changing; gave up")
@@ -102,6 +111,7 @@ class ExperimentRunner:
         self._stopping = False
         self._immediate = False
         self._outcome = RunOutcome(state="running")
+        self._experiment: Experiment | None = None  # This runner's latest copy.
 
     def request_stop(self, immediate: bool = False) -> None:
         """Graceful: every running conversation pauses after its current message and no new
@@ -148,14 +158,15 @@ class ExperimentRunner:
                     self._outcome.left_to_others.append(cid)
                     return
             if not conversation.is_ended:
-                update_experiment(
-                    self._log,
-                    self._experiment_id,
-                    lambda e: e.mark_conversation_started(cid, os.getpid()),
-                )
+                self._update(lambda e: e.mark_conversation_started(cid, os.getpid()))
                 if not await self._conduct(cid, conversation):
                     return
-            self._record_finished(cid)
+            self._record_finished(cid, conversation if conversation.is_ended else None)
+
+    def _update(self, command: Callable[[Experiment], None]) -> None:
+        self._experiment = update_experiment(
+            self._log, self._experiment_id, command, current=self._experiment
+        )
 
     async def _save_new(self, conversation: Conversation) -> bool:
         events = conversation.collect_events()
@@ -202,16 +213,13 @@ class ExperimentRunner:
             fresh.end("error")
             self._log.save(fresh)
 
-    def _record_finished(self, cid: UUID) -> None:
-        conversation = load_conversation(self._log, cid)
+    def _record_finished(self, cid: UUID, ended: Conversation | None = None) -> None:
+        """Record in the experiment that ``cid`` ended (``ended``: as this runner left it)."""
+        conversation = ended or load_conversation(self._log, cid)
         if conversation is None or not conversation.is_ended:
             return
         reason, turns = conversation.end_reason or "", conversation.completed_turns
-        update_experiment(
-            self._log,
-            self._experiment_id,
-            lambda e: e.mark_conversation_finished(cid, reason, turns),
-        )
+        self._update(lambda e: e.mark_conversation_finished(cid, reason, turns))
         self._notify(f"conversation {cid} ended: {reason}, {turns} turns")
 
     def _reconcile(self) -> None:
