@@ -69,16 +69,18 @@ def _mtld_pass(words: list[str]) -> float:
     factors = 0.0
     seen: set[str] = set()
     add = seen.add
-    start = 0
-    for index, word in enumerate(words, 1):
-        add(word)
-        if len(seen) <= MTLD_THRESHOLD * (index - start):
+    count = types = 0
+    for word in words:
+        count += 1
+        if word not in seen:
+            add(word)  # A new word never lowers the TTR: no check needed.
+            types += 1
+        elif types <= MTLD_THRESHOLD * count:
             factors += 1
             seen.clear()
-            start = index
-    count = len(words) - start
+            count = types = 0
     if count:
-        factors += (1 - len(seen) / count) / (1 - MTLD_THRESHOLD)
+        factors += (1 - types / count) / (1 - MTLD_THRESHOLD)
     return len(words) / factors if factors else float(len(words))
 
 
@@ -161,19 +163,14 @@ def message_metrics(
     syllable_counts = list(map(syllables, words))
     syllable_total = sum(syllable_counts)
     complex_words = n - syllable_counts.count(1) - syllable_counts.count(2)
-    letters = spaces = punctuation = 0
-    digits = rare = False
-    for ch, count in chars.items():
-        if ch.isalpha():
-            letters += count
-        elif ch.isspace():
-            spaces += count
-        elif ch.isdigit():
-            digits = True
-        elif ch != "_":
-            punctuation += 1
-        if ch >= "\u2190":
-            rare = True
+    letter_keys = list(filter(str.isalpha, chars))
+    space_keys = list(filter(str.isspace, chars))
+    alphanumeric = sum(map(str.isalnum, chars))
+    letters = sum(map(chars.__getitem__, letter_keys))
+    spaces = sum(map(chars.__getitem__, space_keys))
+    punctuation = len(chars) - alphanumeric - len(space_keys) - ("_" in chars)
+    digits = alphanumeric > len(letter_keys)
+    rare = bool(chars) and max(chars) >= "\u2190"
     # The regular expressions run only when a character they need is present.
     emoji = len(EMOJI_RUN.findall(text)) if rare else 0
     arrows = len(ARROWS.findall(text)) if rare or "<" in chars or ">" in chars else 0
