@@ -314,6 +314,9 @@ def stop(reference: str, now: bool, no_wait: bool, store: str | None, output: Pa
             current = read_status(log, eid, output, conversations=False)
         if current.runners:
             raise click.ClickException(f"the runner did not stop within {STOP_WAIT_SECONDS:.0f}s")
+        if current.state == "interrupted":  # It died before it could record the stop.
+            update_experiment(log, eid, lambda e: e.stop(now))
+            current = read_status(log, eid, output, conversations=False)
         click.echo(f"Experiment {current.name} is {current.state}: {current.finished}/"
                    f"{current.total} conversations finished.")  # fmt: skip
 

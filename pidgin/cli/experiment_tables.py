@@ -70,7 +70,7 @@ def status_view(status: ExperimentStatus) -> RenderableType:
     for c in status.conversations:
         table.add_row(
             str(c.index + 1),
-            str(c.conversation_id),
+            str(c.conversation_id)[:8],  # A unique prefix: every command accepts one.
             _styled(c.state),
             f"{c.turns}/{c.max_turns}" if c.max_turns else "-",
             c.end_reason or "",
