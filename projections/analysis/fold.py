@@ -209,7 +209,8 @@ def _message(batch: Batch, cid: str, position: int, state: bytes, row: Row | Non
     row["tokens_in"] += m.tokens_in
     row["tokens_out"] += m.tokens_out
     total = row["cost_usd"]
-    row["cost_usd"] = None if cost is None or total is None else round(total + cost, 9)
+    # Added in log order, whether in one run or many: the same float every time.
+    row["cost_usd"] = None if cost is None or total is None else total + cost
 
 
 def _turn(batch: Batch, cid: str, position: int, state: bytes, row: Row | None) -> None:

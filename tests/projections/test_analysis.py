@@ -125,7 +125,13 @@ def test_metrics_in_worker_processes_equal_one_process(run_cli, workdir):
 def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
     """A store with finished conversations written through the domain API (fast)."""
     url = store_url(directory)
-    spec = AgentSpec(model="local:test", provider="local", display_name="T")
+    spec = AgentSpec(
+        model="local:test",
+        provider="local",
+        display_name="T",
+        input_price_per_million=3.0,
+        output_price_per_million=15.0,
+    )
     texts = [f"Message {i}: words about trade, grammar and {i % 7} harbours." for i in range(50)]
     with open_store(url) as log:
         for c in range(conversations):
@@ -138,8 +144,8 @@ def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
                         agent,
                         turn,
                         texts[(c * 3 + turn + (agent == "b")) % 50],
-                        tokens_in=10,
-                        tokens_out=20,
+                        tokens_in=10 + turn,
+                        tokens_out=20 + c,
                         time_to_first_token=0.1,
                         duration=0.2,
                         model="local:test",
@@ -174,6 +180,8 @@ def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
     assert interrupted_at is not None, "no attempt stopped the projection half-way"
     assert run_pidgin(*args, str(interrupted_at), cwd=workdir).returncode == 0
     assert table_contents(interrupted_at) == table_contents(workdir / "clean.duckdb")
+    costs = rows(interrupted_at, "SELECT count(*) FROM conversations WHERE cost_usd > 0")
+    assert costs == [(60,)]
 
 
 def test_query_formats(run_cli, workdir):
