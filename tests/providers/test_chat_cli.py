@@ -218,7 +218,8 @@ def test_no_key_reaches_any_file_log_or_output(
     outputs.append(run_cli("chat", "-a", "grok", "-b", "gpt-4o", "-t", "1", cwd=tmp_path))
     outputs.append(run_cli("list", cwd=tmp_path))
     outputs.append(run_cli("replay", cwd=tmp_path))
-    assert [o.returncode for o in outputs] == [0, 0, 0, 0], [o.stderr for o in outputs]
+    outputs.append(run_cli("project", "--to", "duckdb", cwd=tmp_path))
+    assert [o.returncode for o in outputs] == [0] * 5, [o.stderr for o in outputs]
     # The keys really were used, and really were echoed back in the errors.
     seen = json.dumps([r.headers for r in provider_env.requests()])
     assert all(key in seen for key in SENTINEL_KEYS.values())
@@ -238,6 +239,27 @@ def test_no_key_reaches_any_file_log_or_output(
     for key in SENTINEL_KEYS.values():
         for blob in blobs:
             assert key.encode() not in blob
+    # DuckDB may compress strings on disk, so its text is searched with SQL as well.
+    (database,) = [p for p in written if p.suffix == ".duckdb"]
+    assert_no_key_in_duckdb(database)
+
+
+def assert_no_key_in_duckdb(database: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        columns = connection.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main'"
+        ).fetchall()
+        assert any(table == "messages" for table, _ in columns)
+        for table, column in columns:
+            for key in SENTINEL_KEYS.values():
+                hits = connection.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?',
+                    [f"%{key}%"],
+                ).fetchone()
+                assert hits == (0,), (table, column)
 
 
 def test_help_imports_no_provider_sdk() -> None:
