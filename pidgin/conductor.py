@@ -17,7 +17,7 @@ import structlog
 from eventlog import EventLog
 from pidgin.bus import EventBus, MessageChunk
 from pidgin.domain import AgentId, Conversation
-from pidgin.providers.base import Provider, ProviderError
+from pidgin.providers.base import ContextLimitError, Provider, ProviderError
 from pidgin.providers.keys import known_secrets
 from pidgin.providers.pacing import Pacing
 from pidgin.providers.rate_limit import estimate_tokens
@@ -152,7 +152,8 @@ class Conductor:
                     attempt=attempt,
                 )
                 if not retry:
-                    conversation.end("error")
+                    full = isinstance(error, ContextLimitError)
+                    conversation.end("context_limit" if full else "error")
                     return
                 delay = pacing.retry.delay(attempt, error.retry_after)
                 if error.status == 429:

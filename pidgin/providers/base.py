@@ -83,3 +83,8 @@ class Provider(Protocol):
     def stream_response(
         self, messages: Sequence[ChatMessage], temperature: float | None = None
     ) -> AsyncIterator[str]: ...
+
+
+class ContextLimitError(ProviderError):
+    """The history no longer fits the model's context window (not retryable); the
+    conversation ends with reason ``context_limit``."""

