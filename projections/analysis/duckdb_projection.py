@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +279,8 @@ def _insert_events(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     """The raw events, moved column-wise; DuckDB derives the type, id and timestamp."""
     if not batch.raw:
         return
-    positions, ids, versions, topics, states = zip(*batch.raw, strict=True)
+    raw = batch.raw
+    positions, ids, versions, topics, states = (list(map(itemgetter(i), raw)) for i in range(5))
     data = pa.table(
         {
             "position": pa.array(positions, pa.int64()),
