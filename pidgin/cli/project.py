@@ -72,6 +72,8 @@ def project(
 
     Example: pidgin project --to duckdb && pidgin query "SELECT * FROM convergence_by_turn"
     """
+    import duckdb
+
     from eventlog import open_store
     from projections.analysis import ProjectionError, export_parquet
 
@@ -90,13 +92,21 @@ def project(
             result = _run(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
         except ProjectionError as error:
             raise UserError(str(error)) from None
+        except (duckdb.Error, OSError) as error:
+            # A database that is locked by another process, damaged or not writable.
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise UserError(f"cannot update {database}: {reason}") from None
     click.echo(
         f"Projected {result.events:,} events ({result.turn_metrics:,} turn metric rows); "
         f"{database} is at position {result.position:,}"
     )
     if target == "parquet":
         assert path is not None
-        files = export_parquet(database, path)
+        try:
+            files = export_parquet(database, path)
+        except (duckdb.Error, OSError) as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise UserError(f"cannot write Parquet files to {path}: {reason}") from None
         click.echo(f"Wrote {len(files)} Parquet files to {path}")
 
 

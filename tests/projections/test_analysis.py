@@ -236,3 +236,11 @@ def test_a_database_from_another_store_is_refused(run_cli, workdir):
     run_cli("chat", "-q", "-t", "1", "-o", "other")
     result = run_cli("project", "-q", "-o", "other", str(DATABASE))
     assert result.exit_code == 2 and "--rebuild" in result.output
+
+
+def test_a_damaged_database_is_a_one_line_error(workdir):
+    assert run_pidgin("chat", "-q", "-t", "1", cwd=workdir).returncode == 0
+    (workdir / "broken.duckdb").write_bytes(b"not a database" * 1000)
+    result = run_pidgin("project", "-q", "broken.duckdb", cwd=workdir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
