@@ -244,3 +244,28 @@ def test_a_damaged_database_is_a_one_line_error(workdir):
     result = run_pidgin("project", "-q", "broken.duckdb", cwd=workdir)
     assert result.returncode == 2
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_experiment_rows_follow_their_events(workdir):
+    from uuid import UUID
+
+    from pidgin.domain.experiment import Experiment
+
+    url = store_url(workdir)
+    with open_store(url) as log:
+        experiment = Experiment.create("trial", {"turns": 1}, {}, repetitions=2, parallel=2)
+        log.save(experiment)
+        project_to_duckdb(log, workdir / "x.duckdb")  # created and scheduled
+        for conversation_id in list(experiment.unfinished()):
+            experiment.mark_conversation_started(UUID(str(conversation_id)), pid=1)
+            experiment.mark_conversation_finished(UUID(str(conversation_id)), "max_turns", 1)
+        experiment.complete()
+        log.save(experiment)
+        project_to_duckdb(log, workdir / "x.duckdb")  # the rest, in a second run
+    ((name, status, scheduled, finished, completed, parallel),) = rows(
+        workdir / "x.duckdb",
+        "SELECT name, status, scheduled, finished, completed, parallel FROM experiments",
+    )
+    assert (name, status, scheduled, finished, completed, parallel) == (
+        "trial", "completed", 2, 2, 2, 2,
+    )  # fmt: skip
