@@ -10,7 +10,7 @@ import msgspec
 
 from pidgin.domain import AGENT_IDS, AgentId, AgentSpec
 from pidgin.errors import PidginError
-from pidgin.providers import Provider, create_provider, resolve_model
+from pidgin.providers import Provider, create_provider, resolve_model, shareable_base_url
 from pidgin.providers.pacing import Pacing, PacingFactory
 from pidgin.providers.registry import provider_settings
 
@@ -61,6 +61,7 @@ def build_agents(
     pacing_factory = PacingFactory()
     for agent in ("a", "b"):
         entry = info[agent]
+        own_url = base_url if entry.provider == "openai-compatible" else None
         specs[agent] = AgentSpec(
             model=entry.name,
             provider=entry.provider,
@@ -68,8 +69,8 @@ def build_agents(
             temperature=(temperatures or {}).get(agent, temperature),
             input_price_per_million=entry.input_price_per_million,
             output_price_per_million=entry.output_price_per_million,
+            base_url=shareable_base_url(own_url),
         )
-        own_url = base_url if entry.provider == "openai-compatible" else None
         providers[agent] = create_provider(entry, base_url=own_url)
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     _check_ollama(providers, assume_yes, confirm)
@@ -94,7 +95,7 @@ def providers_for(
     pacing_factory = PacingFactory()
     for agent, spec in specs.items():
         entry = resolve_model(spec.model)
-        providers[agent] = create_provider(entry)
+        providers[agent] = create_provider(entry, base_url=spec.base_url)
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     return providers, pacing
 

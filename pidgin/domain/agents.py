@@ -29,6 +29,9 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     started, so costs shown later never depend on today's registry (None: unknown)."""
     output_price_per_million: float | None = None
     """US dollars per million output tokens (None: unknown)."""
+    base_url: str | None = None
+    """The server of an openai-compatible agent given with ``--base-url``, recorded so that
+    resuming reaches the same server; never with credentials (see shareable_base_url)."""
 
     def to_dict(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]

@@ -7,6 +7,7 @@ and ``local:test`` conversations never pay for them.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from pidgin.errors import PidginError
 from pidgin.providers.base import Provider, ProviderError, ResponseUsage
@@ -30,6 +31,7 @@ __all__ = [
     "base_url_for",
     "create_provider",
     "resolve_model",
+    "shareable_base_url",
 ]
 
 SDK_EXTRAS = {"anthropic": "anthropic", "openai": "openai", "google": "google"}
@@ -41,6 +43,17 @@ def base_url_for(info: ModelInfo, override: str | None = None) -> str | None:
     settings = provider_settings(info.provider)
     from_env = os.environ.get(settings.base_url_env, "").strip() if settings.base_url_env else ""
     return override or from_env or info.base_url or settings.base_url
+
+
+def shareable_base_url(url: str | None) -> str | None:
+    """``url`` if it is safe to record (no user, password or query string, which may hold
+    credentials), else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return None
+    return url
 
 
 def _sdk_missing(module: str) -> PidginError:

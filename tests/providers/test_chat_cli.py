@@ -3,6 +3,7 @@ process), ``pidgin models``, missing keys, Ollama readiness, and the key-leak sc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from pidgin.agents_setup import providers_for
+from pidgin.domain import AgentSpec, ChatMessage
+from pidgin.providers import shareable_base_url
 from tests.helpers import recorded_events
 from tests.providers.conftest import SENTINEL_KEYS, run_cli, write_user_config
 from tests.providers.fake_server import FakeProviderServer, Fault
 
+HELLO = [ChatMessage("user", "Hello again.")]
 FAST_RETRIES = "[providers.{provider}]\nmax_attempts = 3\nretry_base_delay = 0.01\n"
 
 
@@ -99,8 +104,27 @@ def test_openai_compatible_server_by_base_url(
     assert request.body["model"] == "my-vllm-model"
     # No key is needed; the real OpenAI key is never sent to a third-party server.
     assert SENTINEL_KEYS["OPENAI_API_KEY"] not in str(request.headers)
-    first = json.loads(transcript(tmp_path, ".json"))["messages"][0]
-    assert first["model"] == "openai-compatible:my-vllm-model"
+    document = json.loads(transcript(tmp_path, ".json"))
+    assert document["messages"][0]["model"] == "openai-compatible:my-vllm-model"
+    # The server is recorded with the agent, so a resumed conversation reaches it again.
+    assert document["agents"]["a"]["base_url"] == f"{provider_env.url}/v1"
+    started = next(r.event for r in recorded_events(tmp_path)
+                   if type(r.event).__name__ == "ConversationStarted")  # fmt: skip
+    spec = AgentSpec.from_dict(started.agent_a)
+    providers, _ = providers_for({"a": spec})
+
+    async def again() -> str:
+        return "".join([c async for c in providers["a"].stream_response(HELLO, None)])
+
+    assert asyncio.run(again()).startswith("Reply 2 from the openai test server")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://user:secret@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1?api_key=secret"]
+)
+def test_a_base_url_that_may_hold_credentials_is_not_recorded(url: str) -> None:
+    assert shareable_base_url(url) is None
+    assert shareable_base_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
 
 
 def test_openai_compatible_without_a_server_is_a_one_line_error(
