@@ -29,6 +29,7 @@ from eventlog import EventLog
 from projections.analysis.fold import (
     Batch,
     Row,
+    canonical_id,
     fold_batch,
     message_columns,
     turn_columns,
@@ -85,6 +86,7 @@ def project_to_duckdb(
         connection.execute("SET TimeZone = 'UTC'")
         with _gc_paused(), _metric_pool(workers if metrics else 1) as pool:
             position = _prepare(connection, store, rebuild, metrics)
+            _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
             done = turn_rows = 0
             for raw in raw_batches(log, position, batch_size):
@@ -167,7 +169,7 @@ def _prepare(
         for view in VIEWS.values():
             connection.execute(view)
         connection.execute(
-            "INSERT INTO projection_state VALUES (0, ?, ?, ?, now())",
+            "INSERT INTO projection_state VALUES (0, ?, ?, ?, NULL, now())",
             [SCHEMA_VERSION, METRICS_VERSION if metrics else None, store],
         )
         connection.execute("COMMIT")
@@ -184,6 +186,9 @@ def _prepare(
             f"the database was projected from {saved_store}, not {store}: "
             "use another database or --rebuild"
         )
+    if not metrics and metrics_version is not None:
+        # From here on turn_metrics misses turns: a later run with metrics must rebuild.
+        connection.execute("UPDATE projection_state SET metrics_version = NULL")
     if metrics and metrics_version != METRICS_VERSION:
         raise ProjectionError(
             f"the turn metrics were computed by metrics version {metrics_version}, the "
@@ -192,6 +197,23 @@ def _prepare(
             else "the database was projected without metrics: add --no-metrics or --rebuild"
         )
     return int(position)
+
+
+def _event_key(event: tuple[int, str, int, str, bytes]) -> str:
+    return f"{canonical_id(event[1])}/{event[2]}"
+
+
+def _check_same_log(connection: duckdb.DuckDBPyConnection, log: EventLog, position: int) -> None:
+    """Refuse a log that is not the one projected so far (e.g. deleted and recorded anew)."""
+    if position == 0:
+        return
+    (saved,) = connection.execute("SELECT last_event FROM projection_state").fetchone() or (None,)
+    found = next(raw_batches(log, position - 1, 1), [])
+    if not found or found[0][0] != position or _event_key(found[0]) != saved:
+        raise ProjectionError(
+            f"the log does not hold the event this database ends with (position {position}): "
+            "it was replaced or truncated; run again with --rebuild"
+        )
 
 
 def _apply_batch(
@@ -216,7 +238,8 @@ def _apply_batch(
         _upsert(connection, "experiments", batch.experiments, batch.existing["experiment"])
         metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
-            "UPDATE projection_state SET position = ?, updated_at = now()", [batch.last_position]
+            "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",
+            [batch.last_position, _event_key(raw[-1])],
         )
         connection.execute("COMMIT")
     except BaseException:

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS projection_state (
     schema_version INTEGER NOT NULL,
     metrics_version VARCHAR,
     store VARCHAR NOT NULL,
+    last_event VARCHAR,
     updated_at TIMESTAMPTZ
 )
 """

@@ -269,3 +269,23 @@ def test_experiment_rows_follow_their_events(workdir):
     assert (name, status, scheduled, finished, completed, parallel) == (
         "trial", "completed", 2, 2, 2, 2,
     )  # fmt: skip
+
+
+def test_a_replaced_log_is_refused(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "2")
+    assert run_cli("project", "-q").exit_code == 0
+    (workdir / "pidgin_output" / "events.db").unlink()
+    run_cli("chat", "-q", "-t", "3")
+    result = run_cli("project", "-q")
+    assert result.exit_code == 2 and "replaced or truncated" in result.output
+    assert run_cli("project", "-q", "--rebuild").exit_code == 0
+    assert rows(DATABASE, "SELECT count(*) FROM turn_metrics") == [(3,)]
+
+
+def test_a_run_without_metrics_makes_later_metrics_runs_rebuild(run_cli, workdir):
+    run_cli("chat", "-q", "-t", "1")
+    assert run_cli("project", "-q").exit_code == 0
+    run_cli("chat", "-q", "-t", "1")
+    assert run_cli("project", "-q", "--no-metrics").exit_code == 0
+    result = run_cli("project", "-q")
+    assert result.exit_code == 2 and "without metrics" in result.output
