@@ -66,11 +66,11 @@ class LiveView:
         from projections.metrics.headline import headline_metrics, headline_text
 
         self._console.print()
-        title = f"Turn {event.turn} · convergence {event.convergence:.3f}"
+        self._console.rule(f"Turn {event.turn} · convergence {event.convergence:.3f}", style="dim")
         texts = self._turn_texts.pop(event.turn, {})
         if "a" in texts and "b" in texts:
-            title += f" · {headline_text(headline_metrics(texts['a'], texts['b']))}"
-        self._console.rule(title, style="dim")
+            headline = headline_text(headline_metrics(texts["a"], texts["b"]))
+            self._console.print(Text(headline, style="dim"), justify="center")
 
     def on_threshold(self, event: Conversation.ConvergenceThresholdReached) -> None:
         self._finish_line()
