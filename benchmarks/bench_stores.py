@@ -28,8 +28,7 @@ from eventsourcing.persistence import StoredEvent
 
 from eventlog import open_store
 from eventlog.codec import MsgspecTranscoder
-from eventlog.jsonl import event_line
-from eventlog.jsonl_file import Line
+from eventlog.jsonl_lines import Line, event_line
 
 TOPIC = "pidgin.domain.conversation:Conversation.MessageCompleted"
 TEXT = (

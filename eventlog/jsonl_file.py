@@ -31,49 +31,11 @@ from pathlib import Path
 import msgspec
 
 from eventlog.errors import StoreCorruptError, StoreUnavailableError
+from eventlog.jsonl_lines import EventLine, Line, TrackingLine
 
 logger = logging.getLogger("eventlog")
 
 READ_CHUNK = 8 * 1024 * 1024
-EMPTY_RAW = msgspec.Raw(b"")
-
-
-class Line(msgspec.Struct):
-    """Any line of a JSONL store, as read back. Which fields are set says what it is."""
-
-    position: int | None = None
-    originator_id: str | None = None
-    version: int | None = None
-    topic: str | None = None
-    timestamp: str | None = None
-    state: msgspec.Raw = EMPTY_RAW
-    state_b64: str | None = None
-    tracking: str | None = None
-    notification_id: int | None = None
-    rest: int = 0
-
-
-class EventLine(msgspec.Struct, omit_defaults=True):
-    """An event as written: its place in the log, its type, and its fields as JSON."""
-
-    position: int
-    originator_id: str
-    version: int
-    topic: str
-    timestamp: str | None = None
-    state: msgspec.Raw = EMPTY_RAW
-    state_b64: str | None = None
-    rest: int = 0
-
-
-class TrackingLine(msgspec.Struct, omit_defaults=True):
-    """A tracking record: application ``tracking`` has processed ``notification_id``."""
-
-    tracking: str
-    notification_id: int
-    rest: int = 0
-
-
 OnLine = Callable[[Line, int, int, int], None]
 """Called with (line, start offset, end offset, 1-based line number) for committed lines."""
 

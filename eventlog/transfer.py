@@ -22,8 +22,7 @@ from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
 from eventlog.codec import MsgspecTranscoder
 from eventlog.errors import StoreCorruptError
-from eventlog.jsonl import event_line, line_state
-from eventlog.jsonl_file import Line
+from eventlog.jsonl_lines import Line, event_line, line_state
 from eventlog.store import EventLog
 
 CHUNK = 500
