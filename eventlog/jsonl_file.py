@@ -14,7 +14,7 @@ A plain ``open(path, "a")`` gives none of what an event log needs, so this modul
   writer copies them to ``NAME.torn-OFFSET`` beside the file, reports that, and cuts them
   off; the complete lines before them are not touched.
 
-What a line *means* is up to the caller (:mod:`eventlog.jsonl`): it receives every line of
+What a line *means* is up to the caller (:mod:`eventlog.jsonl_recorders`): it gets every line of
 every complete transaction, in order, through ``on_line``.
 """
 
