@@ -135,7 +135,9 @@ class Conductor:
             except ProviderError as error:
                 retry = pacing.retry.should_retry(error, attempt)
                 message = redact_text(str(error), known_secrets())
-                logger.warning(
+                # A retry is routine (info); giving up is worth a warning.
+                log = logger.info if retry else logger.warning
+                log(
                     "provider_error",
                     provider=provider.name,
                     status=error.status,
