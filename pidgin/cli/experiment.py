@@ -61,14 +61,21 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 @click.option("-p", "--prompt", default=None, help="The opening prompt.")
 @click.option("-t", "--turns", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option(
-    "-r", "--repetitions", type=click.IntRange(min=1), default=1, show_default=True,
+    "-r",
+    "--repetitions",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
     help="Number of conversations.",
-)  # fmt: skip
+)
 @click.option("--name", default=None, help="The experiment's name (default: the two models).")
 @click.option(
-    "--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
     help="Run up to this many conversations at once (default: one after another).",
-)  # fmt: skip
+)
 @click.option("--temperature", type=click.FloatRange(0.0, 2.0), default=None)
 @awareness_options
 @click.option("--first-speaker", type=click.Choice(["a", "b"]), default="a", show_default=True)
@@ -317,8 +324,10 @@ def stop(reference: str, now: bool, no_wait: bool, store: str | None, output: Pa
         if current.state == "interrupted":  # It died before it could record the stop.
             update_experiment(log, eid, lambda e: e.stop(now))
             current = read_status(log, eid, output, conversations=False)
-        click.echo(f"Experiment {current.name} is {current.state}: {current.finished}/"
-                   f"{current.total} conversations finished.")  # fmt: skip
+        click.echo(
+            f"Experiment {current.name} is {current.state}: {current.finished}/"
+            f"{current.total} conversations finished."
+        )
 
 
 @experiment.command("resume")
@@ -360,8 +369,10 @@ def resume(
 
     pid = spawn_daemon(url, eid, current.output)
     left = current.total - current.finished
-    click.echo(f"Resumed experiment {current.name} in the background (pid {pid}): "
-               f"{left} of {current.total} conversations to finish.")  # fmt: skip
+    click.echo(
+        f"Resumed experiment {current.name} in the background (pid {pid}): "
+        f"{left} of {current.total} conversations to finish."
+    )
 
 
 @experiment.command("attach")

@@ -126,9 +126,10 @@ class Experiment(Aggregate):
     # -- commands (idempotent) -------------------------------------------------------------
 
     def mark_resumed(self, pid: int) -> None:
-        if self.state == "completed":
-            raise ExperimentRuleError("the experiment has completed; there is nothing to resume")
-        self._on_resumed(pid=pid)
+        """Record that a runner took the experiment up again (nothing once it completed:
+        another runner may have finished it a moment ago)."""
+        if self.state != "completed":
+            self._on_resumed(pid=pid)
 
     def mark_conversation_started(self, conversation_id: UUID, pid: int) -> None:
         self._require_scheduled(conversation_id)

@@ -127,12 +127,14 @@ class ExperimentRunner:
 
     async def run(self) -> RunOutcome:
         experiment: Experiment = self._log.load(self._experiment_id)
+        if experiment.started or experiment.state != "running":
+            experiment = update_experiment(
+                self._log, self._experiment_id, lambda e: e.mark_resumed(os.getpid())
+            )
         if experiment.state == "completed":
             self._outcome = RunOutcome(state="completed", already_complete=True)
             self._outcome.counts = experiment.counts()
             return self._outcome
-        if experiment.started or experiment.state != "running":
-            update_experiment(self._log, self._experiment_id, lambda e: e.mark_resumed(os.getpid()))
         self._reconcile()
         experiment = self._log.load(self._experiment_id)
         limit = asyncio.Semaphore(experiment.parallel)

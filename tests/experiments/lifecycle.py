@@ -113,8 +113,12 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if k != "PIDGIN_STORE"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pidgin", *args],
-            cwd=cwd, env=env, stdin=device, stdout=device, stderr=device,
-        )  # fmt: skip
+            cwd=cwd,
+            env=env,
+            stdin=device,
+            stdout=device,
+            stderr=device,
+        )
         os.close(device)
         self._controller = controller
         self.output = ""

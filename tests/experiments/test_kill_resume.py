@@ -38,9 +38,15 @@ def test_kill_9_at_random_moments_then_resume_finishes_everything(tmp_path):
         directory = tmp_path / f"trial{trial}"
         directory.mkdir()
         experiment_id = start_in_background(
-            directory, "-r", str(CONVERSATIONS), "-t", str(TURNS), "--parallel", "2",
+            directory,
+            "-r",
+            str(CONVERSATIONS),
+            "-t",
+            str(TURNS),
+            "--parallel",
+            "2",
             in_process=True,
-        )  # fmt: skip
+        )
         (pid,) = _daemon_pids(directory, experiment_id)
         target = chooser.randrange(0, total)
         wait_for(lambda d=directory, t=target: count_messages(d) >= t, every=0.002)
@@ -67,8 +73,14 @@ def test_two_runners_at_once_never_run_a_conversation_twice(tmp_path):
     # Two runners started together, bypassing `resume`'s "already running" check: only
     # the log's optimistic concurrency keeps them apart.
     env = {**os.environ, "PIDGIN_STORE": store_url(tmp_path)}
-    command = [sys.executable, "-m", "pidgin.experiments.daemon", str(experiment_id),
-               "--output", str(tmp_path / "pidgin_output")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pidgin.experiments.daemon",
+        str(experiment_id),
+        "--output",
+        str(tmp_path / "pidgin_output"),
+    ]
     runners = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for _ in range(2)

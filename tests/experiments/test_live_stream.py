@@ -43,8 +43,11 @@ def test_partial_messages_stream_to_an_attached_view_without_repeats(tmp_path):
         conversation.request_message("a", 1)
         events = conversation.collect_events()
         log.save(*events)
-        asyncio.run(runner_side(*events, MessageChunk(cid, "a", 1, "Hello, "),
-                                MessageChunk(cid, "a", 1, "wor")))  # fmt: skip
+        asyncio.run(
+            runner_side(
+                *events, MessageChunk(cid, "a", 1, "Hello, "), MessageChunk(cid, "a", 1, "wor")
+            )
+        )
         assert read_partial(live, cid) == ("a", 1, "Hello, wor")
 
         follower = _Follower(log, experiment.id, output, Console(file=screen, width=200))
@@ -55,9 +58,15 @@ def test_partial_messages_stream_to_an_attached_view_without_repeats(tmp_path):
 
         asyncio.run(runner_side(MessageChunk(cid, "a", 1, "ld.")))
         conversation.complete_message(
-            "a", 1, "Hello, world.", tokens_in=1, tokens_out=2, time_to_first_token=0.1,
-            duration=0.2, model="local:test",
-        )  # fmt: skip
+            "a",
+            1,
+            "Hello, world.",
+            tokens_in=1,
+            tokens_out=2,
+            time_to_first_token=0.1,
+            duration=0.2,
+            model="local:test",
+        )
         conversation.end("interrupted")
         events = conversation.collect_events()
         log.save(*events)

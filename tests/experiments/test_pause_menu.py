@@ -36,8 +36,10 @@ def test_ctrl_c_pause_menu_injects_a_message_then_ends(tmp_path):
     assert sum(isinstance(e, Conversation.ConversationResumed) for e in events) == 1
     (injected,) = [e for e in events if isinstance(e, Conversation.SystemPromptInjected)]
     assert (injected.agents, injected.text, injected.source) == (
-        ["a", "b"], "Please talk about boats.", "human",
-    )  # fmt: skip
+        ["a", "b"],
+        "Please talk about boats.",
+        "human",
+    )
     ended = [e.reason for e in events if isinstance(e, Conversation.ConversationEnded)]
     assert ended == ["interrupted"]
     messages = [(e.turn, e.agent) for e in events if isinstance(e, Conversation.MessageCompleted)]

@@ -77,9 +77,16 @@ def test_chat_resume_continues_a_paused_conversation_through_the_cli(tmp_path):
     # Convergence action "pause" at threshold 0 pauses after turn 1; without a terminal
     # the chat leaves it paused and exits.
     first = run_pidgin(
-        "chat", "-q", "-t", "4", "--convergence-threshold", "0", "--convergence-action", "pause",
+        "chat",
+        "-q",
+        "-t",
+        "4",
+        "--convergence-threshold",
+        "0",
+        "--convergence-action",
+        "pause",
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     assert first.returncode == 0, first.stderr
     events = [r.event for r in recorded_events(tmp_path)]
     assert any(isinstance(e, Conversation.ConversationPaused) for e in events)
@@ -92,9 +99,14 @@ def test_chat_resume_continues_a_paused_conversation_through_the_cli(tmp_path):
     assert "Traceback" not in refused.stderr
 
     resumed = run_pidgin(
-        "chat", "-q", "--resume", conversation_id[:8], "--convergence-threshold", "0",
+        "chat",
+        "-q",
+        "--resume",
+        conversation_id[:8],
+        "--convergence-threshold",
+        "0",
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     assert resumed.returncode == 2  # Changing settings on resume is refused, as above.
     resumed = run_pidgin("chat", "-q", "--resume", conversation_id[:8], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr

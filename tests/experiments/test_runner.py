@@ -95,3 +95,17 @@ def test_parallel_runs_up_to_k_conversations_at_once(tmp_path):
         outcome = asyncio.run(runner.run())
     assert outcome.counts["completed"] == 6
     assert peak == 3
+
+
+def test_a_runner_arriving_after_completion_changes_nothing(tmp_path):
+    with open_store(f"sqlite:///{tmp_path}/events.db") as log:
+        created = _create(log, 2, 1, turns=1)
+        first = asyncio.run(ExperimentRunner(log, created.id, transcripts=tmp_path / "t").run())
+        assert first.state == "completed" and not first.already_complete
+        before = log.max_position()
+        late = asyncio.run(ExperimentRunner(log, created.id, transcripts=tmp_path / "t").run())
+        assert late.already_complete and late.counts["completed"] == 2
+        assert log.max_position() == before  # Not even an ExperimentResumed.
+        experiment = log.load(created.id)
+        experiment.mark_resumed(123)  # What a runner that loaded it a moment earlier does.
+        assert experiment.collect_events() == []
