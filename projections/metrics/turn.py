@@ -27,7 +27,7 @@ from projections.metrics.message import MESSAGE_METRICS, AnalysedMessage, analys
 METRICS_VERSION = "1"
 REPETITION_WINDOW = 5
 TOPIC_WINDOW = 4
-MIMICRY_MAX_N = 6
+MIMICRY_MAX_N = 6  # message_ngram_sets spells out n = 2…6
 RHYTHM_BIN_WORDS = 5
 RHYTHM_BINS = 8
 
@@ -132,14 +132,28 @@ def closeness(a: float, b: float) -> float:
     return 1.0 if top == 0 else 1.0 - abs(a - b) / top
 
 
-def ngram_sets(words: list[str]) -> list[set[tuple[str, ...]]]:
+def ngram_sets(words: list[str]) -> list[AbstractSet[tuple[str, ...]]]:
     """Sets of the word n-grams of a message for n = 2…MIMICRY_MAX_N (index n − 2)."""
     return [
         set(zip(*(words[i:] for i in range(n)), strict=False)) for n in range(2, MIMICRY_MAX_N + 1)
     ]
 
 
-def mimicry(source: list[set[tuple[str, ...]]], target: list[set[tuple[str, ...]]]) -> float:
+def message_ngram_sets(message: AnalysedMessage) -> list[AbstractSet[tuple[str, ...]]]:
+    """:func:`ngram_sets` (n = 2…6), reusing the message's bigram and trigram counts."""
+    w = message.text.words
+    return [
+        message.bigrams.keys(),
+        message.trigrams.keys(),
+        set(zip(w, w[1:], w[2:], w[3:], strict=False)),
+        set(zip(w, w[1:], w[2:], w[3:], w[4:], strict=False)),
+        set(zip(w, w[1:], w[2:], w[3:], w[4:], w[5:], strict=False)),
+    ]
+
+
+def mimicry(
+    source: list[AbstractSet[tuple[str, ...]]], target: list[AbstractSet[tuple[str, ...]]]
+) -> float:
     """Share of the source's n-grams (n = 2…6) found in the target's, weighted by n − 1.
 
     Only n up to the shorter message's word count take part (the earlier tool's rule).
@@ -248,7 +262,7 @@ class TurnMetrics:
         wa, wb = ma.text.words, mb.text.words
         na, nb = len(wa), len(wb)
         set_a, set_b = set(ca), set(cb)
-        grams_a, grams_b = ngram_sets(wa), ngram_sets(wb)
+        grams_a, grams_b = message_ngram_sets(ma), message_ngram_sets(mb)
         vocab_a, vocab_b = self._agents["a"].vocabulary, self._agents["b"].vocabulary
         union_all = len(vocab_a) + len(vocab_b) - self._shared
         sentences_a, sentences_b = xa["sentence_count"], xb["sentence_count"]
@@ -279,8 +293,8 @@ class TurnMetrics:
             ),
             "mimicry_a_to_b": mimicry(grams_a, grams_b),
             "mimicry_b_to_a": mimicry(grams_b, grams_a),
-            "bigram_overlap": jaccard(set(ma.bigrams), set(mb.bigrams)),
-            "trigram_overlap": jaccard(set(ma.trigrams), set(mb.trigrams)),
+            "bigram_overlap": jaccard(grams_a[0], grams_b[0]),
+            "trigram_overlap": jaccard(grams_a[1], grams_b[1]),
             "tfidf_similarity": sparse_cosine(self._weighted(ca), self._weighted(cb)),
             "length_convergence": min(na, nb) / max(na, nb) if max(na, nb) else 1.0,
             "structural_similarity": structural,
