@@ -40,6 +40,9 @@ def cli() -> None:
     Every event of a conversation is appended to an event store (SQLite by default);
     transcripts and other outputs are projections that `pidgin replay` can rebuild.
     """
+    from pidgin.logging_setup import configure_logging
+
+    configure_logging()  # Every command logs through the key-redacting processor.
 
 
 cli.add_command(chat)
