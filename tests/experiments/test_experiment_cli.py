@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from click.testing import CliRunner
+
+from pidgin.cli import cli
 from tests.conftest import run_pidgin
 from tests.experiments.lifecycle import (
     assert_every_conversation_is_whole,
@@ -13,7 +16,7 @@ from tests.experiments.lifecycle import (
     wait_for,
 )
 
-TURNS = 60
+TURNS = 150
 
 
 def test_background_experiment_lists_stops_and_resumes(tmp_path):
@@ -26,19 +29,23 @@ def test_background_experiment_lists_stops_and_resumes(tmp_path):
     assert len(pid_files) == 1  # The daemon's PID file exists as soon as start returns.
     wait_for(lambda: count_messages(tmp_path) >= 4)
 
-    listed = run_pidgin("experiment", "list", "--format", "json", cwd=tmp_path)
-    (row,) = json.loads(listed.stdout)
-    assert (row["name"], row["id"], row["total"]) == ("five", str(experiment_id), 5)
-    assert row["status"] in ("running", "completed")
-
-    stopped = run_pidgin("experiment", "stop", "five", cwd=tmp_path)
-    assert stopped.returncode == 0, stopped.stderr
+    # In-process, so the stop arrives while the first conversations still run.
+    output = str(tmp_path / "pidgin_output")
+    stopped = CliRunner().invoke(cli, ["experiment", "stop", "five", "-o", output])
+    assert stopped.exit_code == 0, stopped.output
+    assert "Experiment five is stopped" in stopped.output
     after_stop = status(tmp_path, experiment_id)
     assert after_stop["status"] == "stopped" and after_stop["runners"] == []
     states = [c["state"] for c in after_stop["conversations"]]
-    assert "pending" in states and "running" not in states
+    assert "running" not in states and "interrupted" not in states
+    assert any(state in ("pending", "paused") for state in states)  # Work was left.
     # A graceful stop pauses the conversation under way after its current message.
     assert states.count("paused") <= 1
+
+    listed = run_pidgin("experiment", "list", "--format", "json", cwd=tmp_path)
+    (row,) = json.loads(listed.stdout)
+    assert (row["name"], row["id"], row["status"]) == ("five", str(experiment_id), "stopped")
+    assert (row["total"], row["finished"]) == (5, states.count("ended"))
 
     again = run_pidgin("experiment", "stop", "five", cwd=tmp_path)
     assert "already stopped; nothing to stop" in again.stdout
