@@ -47,7 +47,7 @@ DATABASE_FILE = "pidgin.duckdb"
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=50_000,
+    default=100_000,
     show_default=True,
     help="Events per transaction (bounds memory; each batch commits with its position).",
 )

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pyarrow as pa
 
 from eventlog import EventLog
 from projections.analysis.fold import (
+    HANDLED_TOPICS,
     Batch,
     Row,
     canonical_id,
@@ -35,18 +35,18 @@ from projections.analysis.fold import (
     turn_columns,
 )
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
-from projections.analysis.source import raw_batches
+from projections.analysis.source import EventBatch, RawEvent, event_batches
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 100_000
 POOL_MIN_TURNS = 2_000
 
 # The codec writes an event's timestamp first; reading it from there is three times faster
 # than parsing the JSON, which remains the fallback for any event stored otherwise.
 RECORDED_AT = (
-    'CASE WHEN starts_with(state, \'{{"timestamp":"\') '  # {{ survives str.format
-    "THEN split_part(substr(state, 15, 40), '\"', 1) "
-    "ELSE json_extract_string(state, '$.timestamp') END"
+    'CASE WHEN starts_with(data, \'{{"timestamp":"\') '  # {{ survives str.format
+    "THEN split_part(substr(data, 15, 40), '\"', 1) "
+    "ELSE json_extract_string(data, '$.timestamp') END"
 )
 Progress = Callable[[int, int], None]
 
@@ -89,10 +89,10 @@ def project_to_duckdb(
             _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
             done = turn_rows = 0
-            for raw in raw_batches(log, position, batch_size):
-                turn_rows += _apply_batch(connection, raw, metrics, pool)
-                done += len(raw)
-                position = raw[-1][0]
+            for events in event_batches(log, position, batch_size):
+                turn_rows += _apply_batch(connection, events, metrics, pool)
+                done += len(events)
+                position = events.last()[0]
                 if progress is not None:
                     progress(done, max(total, done))
         return ProjectionResult(events=done, position=position, turn_metrics=turn_rows)
@@ -199,7 +199,7 @@ def _prepare(
     return int(position)
 
 
-def _event_key(event: tuple[int, str, int, str, bytes]) -> str:
+def _event_key(event: RawEvent) -> str:
     return f"{canonical_id(event[1])}/{event[2]}"
 
 
@@ -208,8 +208,9 @@ def _check_same_log(connection: duckdb.DuckDBPyConnection, log: EventLog, positi
     if position == 0:
         return
     (saved,) = connection.execute("SELECT last_event FROM projection_state").fetchone() or (None,)
-    found = next(raw_batches(log, position - 1, 1), [])
-    if not found or found[0][0] != position or _event_key(found[0]) != saved:
+    found = next(event_batches(log, position - 1, 1), None)
+    event = found.last() if found is not None else None
+    if event is None or event[0] != position or _event_key(event) != saved:
         raise ProjectionError(
             f"the log does not hold the event this database ends with (position {position}): "
             "it was replaced or truncated; run again with --rebuild"
@@ -218,7 +219,7 @@ def _check_same_log(connection: duckdb.DuckDBPyConnection, log: EventLog, positi
 
 def _apply_batch(
     connection: duckdb.DuckDBPyConnection,
-    raw: list[tuple[int, str, int, str, bytes]],
+    events: EventBatch,
     metrics: bool,
     pool: MetricPool,
 ) -> int:
@@ -227,10 +228,11 @@ def _apply_batch(
     def load(kind: str, ids: set[str]) -> dict[str, Row]:
         return _existing(connection, f"{kind}s", ids)
 
-    batch = fold_batch(raw, load)
+    batch = fold_batch(events.rows(HANDLED_TOPICS), load)
+    last = events.last()
     connection.execute("BEGIN")
     try:
-        _insert_events(connection, batch)
+        _insert_events(connection, events)
         _insert(connection, "messages", message_columns(batch))
         _insert(connection, "turns", turn_columns(batch))
         _insert(connection, "errors", batch.errors)
@@ -239,7 +241,7 @@ def _apply_batch(
         metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",
-            [batch.last_position, _event_key(raw[-1])],
+            [last[0], _event_key(last)],
         )
         connection.execute("COMMIT")
     except BaseException:
@@ -298,29 +300,16 @@ def _insert(
     )
 
 
-def _insert_events(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    """The raw events, moved column-wise; DuckDB derives the type, id and timestamp."""
-    if not batch.raw:
-        return
-    raw = batch.raw
-    positions, ids, versions, topics, states = (list(map(itemgetter(i), raw)) for i in range(5))
-    data = pa.table(
-        {
-            "position": pa.array(positions, pa.int64()),
-            "aggregate_id": pa.array(ids, pa.string()),
-            "version": pa.array(versions, pa.int64()),
-            "topic": pa.array(topics, pa.string()),
-            "data": pa.array(states, pa.binary()),
-        }
-    )
+def _insert_events(connection: duckdb.DuckDBPyConnection, events: EventBatch) -> None:
+    """The stored events, straight from Arrow; DuckDB derives the type, id and timestamp."""
     _load(
         connection,
         "events",
         "INSERT INTO events BY NAME SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, "
-        "version, topic, string_split(topic, '.')[-1] AS type, state AS data, "
+        "version, topic, string_split(topic, '.')[-1] AS type, data, "
         f"CAST({RECORDED_AT} AS TIMESTAMPTZ) AS recorded_at "
-        "FROM (SELECT *, decode(data) AS state FROM {source})",
-        data,
+        "FROM (SELECT * EXCLUDE (state), decode(state) AS data FROM {source})",
+        events.table,
     )
 
 

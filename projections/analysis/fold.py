@@ -46,7 +46,6 @@ def _columns(names: Iterable[str]) -> dict[str, list[Any]]:
 class Batch:
     """The rows one batch of events adds or changes."""
 
-    raw: list[RawEvent] = field(default_factory=list)
     message_items: list[tuple[str, int, MessageState, float | None]] = field(default_factory=list)
     turn_items: list[tuple[str, int, TurnState]] = field(default_factory=list)
     errors: dict[str, list[Any]] = field(default_factory=lambda: _columns(ERROR_COLUMNS))
@@ -56,7 +55,6 @@ class Batch:
     existing: dict[str, set[str]] = field(
         default_factory=lambda: {"conversation": set(), "experiment": set()}
     )  # ids whose rows were already in the database (to be replaced)
-    last_position: int = 0
 
 
 _CANONICAL: dict[str, str] = {}
@@ -77,13 +75,14 @@ Loader = Callable[[str, set[str]], Mapping[str, Row]]
 
 
 def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
-    """Rows for every event of ``raw``.
+    """Rows for every event of ``raw`` (events of other topics than HANDLED_TOPICS may be
+    left out: they change no row).
 
     One pass applies the events of aggregates started in this batch; events of aggregates
     started earlier wait until their current rows are loaded (one query per kind), then
     are applied in their order. Each aggregate's events still apply in log order.
     """
-    batch = Batch(raw=raw)
+    batch = Batch()
     handlers = _HANDLERS
     tables = {"conversation": batch.conversations, "experiment": batch.experiments}
     waiting: list[tuple[int, str, str, bytes]] = []
@@ -114,8 +113,6 @@ def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
                 continue  # An aggregate whose start is not in the log: nothing to update.
             handler(batch, aggregate_id, position, state, row)
             row["last_position"] = position
-    if raw:
-        batch.last_position = raw[-1][0]
     return batch
 
 
@@ -397,3 +394,7 @@ def turn_columns(batch: Batch) -> dict[str, list[Any]]:
         "completed_at": [item[2].timestamp for item in items],
         "position": [item[1] for item in items],
     }
+
+
+HANDLED_TOPICS = frozenset(_HANDLERS)
+"""The topics that change a row of a table other than ``events``."""
