@@ -92,8 +92,11 @@ def run_experiment(
         )
 
         def on_interrupt() -> None:
-            runner.request_stop(immediate=runner_stopping[0])
+            immediate = runner_stopping[0]
+            runner.request_stop(immediate=immediate)
             runner_stopping[0] = True
+            message = "now" if immediate else "after the current message (Ctrl+C again: now)"
+            print(f"\nStopping {message}", file=sys.stderr, flush=True)
 
         runner_stopping = [False]
 
