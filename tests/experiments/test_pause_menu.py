@@ -52,3 +52,43 @@ def test_ctrl_c_pause_menu_injects_a_message_then_ends(tmp_path):
             assert any(m.role == "system" and m.content == injected.text for m in history)
     transcript = next((tmp_path / "pidgin_output" / "transcripts").glob("*.md")).read_text()
     assert "(from the human conductor):\n>\n> Please talk about boats." in transcript
+
+
+def test_ctrl_c_stops_a_foreground_experiment_after_the_current_message(tmp_path):
+    import json
+
+    from tests.conftest import run_pidgin
+
+    terminal = Terminal(
+        "experiment",
+        "start",
+        "-r",
+        "3",
+        "-t",
+        "200",
+        "--name",
+        "fg",
+        "--foreground",
+        cwd=tmp_path,
+    )
+    try:
+        wait_for(lambda: count_messages(tmp_path) >= 6)
+        terminal.process.send_signal(signal.SIGINT)
+        assert terminal.process.wait(timeout=60) == 130
+    finally:
+        terminal.process.kill()
+    assert "Stopping after the current message" in terminal.text
+    assert "Experiment stopped" in terminal.text and "Traceback" not in terminal.text
+    stopped = json.loads(
+        run_pidgin("experiment", "status", "fg", "--format", "json", cwd=tmp_path).stdout
+    )
+    assert stopped["status"] == "stopped"
+    assert [c["state"] for c in stopped["conversations"]] == ["paused", "pending", "pending"]
+
+    resumed = run_pidgin("experiment", "resume", "fg", "--foreground", "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    done = json.loads(
+        run_pidgin("experiment", "status", "fg", "--format", "json", cwd=tmp_path).stdout
+    )
+    assert done["status"] == "completed"
+    assert [c["turns"] for c in done["conversations"]] == [200, 200, 200]
