@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from eventlog import EventLog
+from eventlog.batches import EventBatch, RawEvent, event_batches
 from projections.analysis.fold import (
     HANDLED_TOPICS,
     Batch,
@@ -35,7 +36,6 @@ from projections.analysis.fold import (
     turn_columns,
 )
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
-from projections.analysis.source import EventBatch, RawEvent, event_batches
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
 DEFAULT_BATCH_SIZE = 100_000

@@ -15,8 +15,8 @@ from uuid import UUID
 
 import msgspec
 
+from eventlog.batches import RawEvent
 from pidgin.domain.pricing import cost_in_dollars
-from projections.analysis.source import RawEvent
 
 CONVERSATION = "pidgin.domain.conversation:Conversation."
 EXPERIMENT = "pidgin.domain.experiment:Experiment."

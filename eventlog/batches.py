@@ -1,5 +1,7 @@
-"""Reading the log's stored events in order, still encoded, in bounded batches.
+"""Reading the log's stored events in order, still encoded, in bounded Arrow batches.
 
+This is the fast path for bulk readers such as the DuckDB projection. It lives in
+``eventlog`` because it knows the stores' own tables; readers only see ``EventBatch``.
 A projection needs (position, aggregate id, version, topic, state bytes) and nothing
 more, as Arrow columns for the bulk load and as Python tuples only for the events it
 folds. For SQLite stores the batches come straight from eventsourcing's ``stored_events``
@@ -22,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from eventlog import EventLog
+from eventlog.store import EventLog
 
 SQLITE_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 SCHEMA = pa.schema(
