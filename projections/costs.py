@@ -33,18 +33,19 @@ def token_totals(log: EventLog) -> dict[UUID, TokenTotals]:
     }
 
 
+def agent_cost(spec: Mapping[str, Any], tokens: tuple[int, int]) -> float | None:
+    """US dollars one agent's (tokens in, tokens out) cost at the prices recorded for it."""
+    return cost_in_dollars(
+        tokens[0],
+        tokens[1],
+        spec.get("input_price_per_million"),
+        spec.get("output_price_per_million"),
+    )
+
+
 def conversation_cost(agents: Mapping[str, Mapping[str, Any]], totals: TokenTotals) -> float | None:
-    """US dollars for both agents, or None when an agent that spoke has unknown prices."""
-    dollars = 0.0
-    for agent, spec in agents.items():
-        tokens_in, tokens_out = totals.get(agent, (0, 0))
-        cost = cost_in_dollars(
-            tokens_in,
-            tokens_out,
-            spec.get("input_price_per_million"),
-            spec.get("output_price_per_million"),
-        )
-        if cost is None:
-            return None
-        dollars += cost
-    return round(dollars, 9)
+    """US dollars for both agents, or None when an agent's prices are unknown."""
+    costs = [agent_cost(spec, totals.get(agent, (0, 0))) for agent, spec in agents.items()]
+    if any(cost is None for cost in costs):
+        return None
+    return round(sum(cost for cost in costs if cost is not None), 9)

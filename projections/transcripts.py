@@ -15,7 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from eventlog import EventLog
-from pidgin.domain.pricing import cost_in_dollars, format_dollars
+from pidgin.domain.pricing import format_dollars
+from projections import costs
 from projections.conversation_view import ConversationView, InjectionView, read_conversations
 from projections.metrics.headline import headline_metrics, headline_text
 
@@ -66,20 +67,12 @@ def _temperature(value: Any) -> str:
 
 def agent_cost(view: ConversationView, agent: str) -> float | None:
     """US dollars one agent's tokens cost at the per-million prices recorded at the start."""
-    spec = view.agents[agent]
-    tokens_in, tokens_out = view.tokens(agent)
-    return cost_in_dollars(
-        tokens_in,
-        tokens_out,
-        spec.get("input_price_per_million"),
-        spec.get("output_price_per_million"),
-    )
+    return costs.agent_cost(view.agents[agent], view.tokens(agent))
 
 
 def total_cost(view: ConversationView) -> float | None:
     """Both agents' cost in US dollars, or None when either agent's prices are unknown."""
-    costs = [agent_cost(view, agent) for agent in ("a", "b")]
-    return None if None in costs else round(sum(c for c in costs if c is not None), 9)
+    return costs.conversation_cost(view.agents, {a: view.tokens(a) for a in view.agents})
 
 
 def render_markdown(view: ConversationView) -> str:

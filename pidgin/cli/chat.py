@@ -160,9 +160,6 @@ def chat(
         profile, weights = parse_weights(convergence_profile)
     except WeightsError as error:
         raise click.BadParameter(str(error), param_hint="'--convergence-profile'") from None
-    from pidgin.logging_setup import configure_logging
-
-    configure_logging()
     agents = build_agents(
         agent_a,
         agent_b,

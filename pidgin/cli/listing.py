@@ -56,7 +56,8 @@ def list_command(output_format: str, store: str | None, output: Path) -> None:
     if not views:
         console.print("No conversations recorded yet.")
         return
-    table = Table(title=f"{len(views)} conversations")
+    plural = "" if len(views) == 1 else "s"
+    table = Table(title=f"{len(views)} conversation{plural}")
     for column in ("id", "started", "agents", "turns", "ended", "tokens", "cost", "name"):
         table.add_column(column, overflow="fold")
     for view in views:

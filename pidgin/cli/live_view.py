@@ -28,6 +28,7 @@ class LiveView:
         bus.subscribe(Conversation.TurnCompleted, self.on_turn_completed)
         bus.subscribe(Conversation.ConvergenceThresholdReached, self.on_threshold)
         bus.subscribe(Conversation.ProviderErrored, self.on_error)
+        bus.subscribe(Conversation.RateLimited, self.on_rate_limited)
         bus.subscribe(Conversation.ConversationEnded, self.on_ended)
         bus.subscribe(Conversation.NameChosen, self.on_name_chosen)
         bus.subscribe(Conversation.SystemPromptInjected, self.on_injected)
@@ -90,6 +91,12 @@ class LiveView:
     def on_error(self, event: Conversation.ProviderErrored) -> None:
         self._finish_line()
         self._console.print(Text(f"Error from {event.provider}: {event.message}", style="red"))
+
+    def on_rate_limited(self, event: Conversation.RateLimited) -> None:
+        """Say why nothing is streaming: a wait can last up to a minute."""
+        self._finish_line()
+        message = f"Waiting {event.wait_seconds:.1f} s for {event.provider} ({event.reason})"
+        self._console.print(Text(message, style="yellow"))
 
     def on_name_chosen(self, event: Conversation.NameChosen) -> None:
         self._finish_line()

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from eventlog import EventLog
+from pidgin.domain.pricing import format_dollars
 from projections.conversation_view import read_conversations
+from projections.transcripts import total_cost
 
 
 def print_summary(
@@ -26,6 +28,7 @@ def print_summary(
     table.add_row("Ended", view.end_reason or "not ended")
     table.add_row("Final convergence", "n/a" if final is None else f"{final:.3f}")
     table.add_row("Tokens", f"{tokens_in:,} in, {tokens_out:,} out")
+    table.add_row("Cost", format_dollars(total_cost(view)))
     table.add_row("Transcripts", f"{transcripts / str(conversation_id)}.md (and .json)")
     table.add_row("Store", store)
     console.print()
