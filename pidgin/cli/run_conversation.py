@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from eventlog import EventLog
 from pidgin.bus import EventBus
@@ -51,7 +52,7 @@ async def _run(conductor: Conductor, conversation: Conversation, console: Consol
 
 
 def _menu(console: Console) -> str:
-    console.print(f"\n[bold]Paused.[/] {MENU}")
+    console.print(f"\n[bold]Paused.[/] {escape(MENU)}")  # The brackets are text, not markup.
     return str(
         click.prompt("Choice", type=click.Choice(["c", "i", "e", "l"]), default="c", err=False)
     )

@@ -155,7 +155,7 @@ OPENERS = (
     "Let us stay with {kw} for a moment.",
 )
 SENTENCES = (
-    "{Hedge} {kw} {verb} {topic} in a {adj} way.",
+    "{Hedge} {kw} {verb} {topic} in {a_adj} way.",
     "When I think of {topic}, {kw} looks {adj}.",
     "{Agree} {kw} and {topic} belong together.",
     "{Disagree} {kw} feels more {adj} than {topic}.",
@@ -335,6 +335,7 @@ def compose_reply(messages: Sequence[ChatMessage], temperature: float | None = N
         article = "An" if adjective[0] in "aeiou" else "A"
         values = {
             "A_adj": f"{article} {adjective}",
+            "a_adj": f"{article.lower()} {adjective}",
             "kw": kw,
             "Kw": kw[:1].upper() + kw[1:],
             "kw2": kw2,
