@@ -8,14 +8,14 @@ from typing import Any
 import anthropic
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import ResponseUsage, StreamCutOff
+from pidgin.providers.base import ReportsUsage, ResponseUsage, StreamCutOff
 from pidgin.providers.sdk_errors import provider_error
 
 ANTHROPIC_MAX_TEMPERATURE = 1.0
 """Anthropic accepts temperatures up to 1; higher requested values are clamped."""
 
 
-class AnthropicProvider:
+class AnthropicProvider(ReportsUsage):
     """Streams text deltas; the system prompt goes in the ``system`` field, not a message."""
 
     name = "anthropic"
@@ -35,11 +35,6 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     def _request(
         self, messages: Sequence[ChatMessage], temperature: float | None

@@ -71,6 +71,20 @@ class StreamCutOff(ProviderError):
         super().__init__(f"{provider} stream ended before the reply was complete", retryable=True)
 
 
+class ReportsUsage:
+    """Keeps what the reply last streamed used, for the ``last_usage`` of :class:`Provider`.
+
+    A provider sets ``self._last_usage`` to None when a stream starts and to the reply's
+    usage when it finishes, so a cut-off stream never leaves stale usage behind.
+    """
+
+    _last_usage: ResponseUsage | None = None
+
+    @property
+    def last_usage(self) -> ResponseUsage | None:
+        return self._last_usage
+
+
 class Provider(Protocol):
     """Streams one reply at a time; ``last_usage`` describes the reply last streamed."""
 

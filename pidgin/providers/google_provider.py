@@ -8,11 +8,11 @@ from google import genai
 from google.genai import types
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import ResponseUsage, StreamCutOff
+from pidgin.providers.base import ReportsUsage, ResponseUsage, StreamCutOff
 from pidgin.providers.sdk_errors import provider_error
 
 
-class GoogleProvider:
+class GoogleProvider(ReportsUsage):
     """System prompts go in ``system_instruction``; assistant turns have the role ``model``."""
 
     name = "google"
@@ -33,11 +33,6 @@ class GoogleProvider:
             retry_options=types.HttpRetryOptions(attempts=1),
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     @staticmethod
     def _contents(messages: Sequence[ChatMessage]) -> list[types.Content]:

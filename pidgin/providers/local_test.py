@@ -6,22 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import ResponseUsage
+from pidgin.providers.base import ReportsUsage, ResponseUsage
 from pidgin.providers.local_test_text import compose_reply, count_tokens, split_into_chunks
 
 
-class LocalTestProvider:
+class LocalTestProvider(ReportsUsage):
     """Streams :func:`compose_reply`'s text in several chunks."""
 
     name = "local"
 
     def __init__(self, model: str = "test") -> None:
         self.model = model
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     async def stream_response(
         self, messages: Sequence[ChatMessage], temperature: float | None = None

@@ -11,6 +11,7 @@ import aiohttp
 from pidgin.domain.messages import ChatMessage
 from pidgin.providers.base import (
     ProviderError,
+    ReportsUsage,
     ResponseUsage,
     StreamCutOff,
     is_retryable_status,
@@ -29,7 +30,7 @@ def normalise_host(host: str | None) -> str:
     return value
 
 
-class OllamaProvider:
+class OllamaProvider(ReportsUsage):
     """One aiohttp session per response: the provider is used from more than one event loop
     (readiness check, then the conversation), and a session belongs to one loop."""
 
@@ -39,11 +40,6 @@ class OllamaProvider:
         self.model = model
         self.host = normalise_host(host)
         self.timeout = timeout
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     def _request(
         self, messages: Sequence[ChatMessage], temperature: float | None

@@ -9,14 +9,14 @@ from typing import Any
 import openai
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import ResponseUsage, StreamCutOff
+from pidgin.providers.base import ReportsUsage, ResponseUsage, StreamCutOff
 from pidgin.providers.sdk_errors import provider_error
 
 PLACEHOLDER_KEY = "not-needed"
 """Sent to OpenAI-compatible servers that need no key (the SDK insists on one)."""
 
 
-class OpenAIProvider:
+class OpenAIProvider(ReportsUsage):
     """Streams content deltas and asks for usage in the final chunk."""
 
     def __init__(
@@ -35,11 +35,6 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_KEY, base_url=base_url, timeout=timeout, max_retries=0
         )
-        self._last_usage: ResponseUsage | None = None
-
-    @property
-    def last_usage(self) -> ResponseUsage | None:
-        return self._last_usage
 
     def _request(
         self, messages: Sequence[ChatMessage], temperature: float | None
