@@ -29,7 +29,8 @@ def _styled(state: str) -> str:
 
 
 def experiments_table(statuses: list[ExperimentStatus]) -> Table:
-    table = Table(title=f"{len(statuses)} experiments")
+    plural = "" if len(statuses) == 1 else "s"
+    table = Table(title=f"{len(statuses)} experiment{plural}")
     for column in ("name", "id", "status", "progress", "started", "models"):
         table.add_column(column, overflow="fold")
     for status in statuses:
