@@ -26,15 +26,7 @@ import pyarrow as pa
 
 from eventlog import EventLog
 from eventlog.batches import EventBatch, RawEvent, event_batches
-from projections.analysis.fold import (
-    HANDLED_TOPICS,
-    Batch,
-    Row,
-    canonical_id,
-    fold_batch,
-    message_columns,
-    turn_columns,
-)
+from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 
@@ -228,13 +220,13 @@ def _apply_batch(
     def load(kind: str, ids: set[str]) -> dict[str, Row]:
         return _existing(connection, f"{kind}s", ids)
 
-    batch = fold_batch(events.rows(HANDLED_TOPICS), load)
+    batch = fold_batch(events, load)
     last = events.last()
     connection.execute("BEGIN")
     try:
         _insert_events(connection, events)
-        _insert(connection, "messages", message_columns(batch))
-        _insert(connection, "turns", turn_columns(batch))
+        _insert(connection, "messages", batch.messages)
+        _insert(connection, "turns", batch.turns)
         _insert(connection, "errors", batch.errors)
         _upsert(connection, "conversations", batch.conversations, batch.existing["conversation"])
         _upsert(connection, "experiments", batch.experiments, batch.existing["experiment"])

@@ -14,8 +14,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from eventlog.batches import RawEvent
+from eventlog.batches import EventBatch
 from pidgin.domain.pricing import cost_in_dollars
 
 CONVERSATION = "pidgin.domain.conversation:Conversation."
@@ -34,6 +36,26 @@ ERROR_COLUMNS = (
     "position",
 )
 
+MESSAGE_COLUMNS = (
+    "conversation_id",
+    "turn",
+    "agent",
+    "model",
+    "text",
+    "thinking",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "time_to_first_token",
+    "duration",
+    "stop_reason",
+    "completed_at",
+    "position",
+)
+TURN_COLUMNS = ("conversation_id", "turn", "convergence", "completed_at", "position")
+MESSAGE_TOPIC = CONVERSATION + "MessageCompleted"
+TURN_TOPIC = CONVERSATION + "TurnCompleted"
+
 Row = dict[str, Any]
 _decode = msgspec.json.Decoder().decode
 
@@ -46,8 +68,8 @@ def _columns(names: Iterable[str]) -> dict[str, list[Any]]:
 class Batch:
     """The rows one batch of events adds or changes."""
 
-    message_items: list[tuple[str, int, MessageState, float | None]] = field(default_factory=list)
-    turn_items: list[tuple[str, int, TurnState]] = field(default_factory=list)
+    messages: dict[str, list[Any]] = field(default_factory=lambda: _columns(MESSAGE_COLUMNS))
+    turns: dict[str, list[Any]] = field(default_factory=lambda: _columns(TURN_COLUMNS))
     errors: dict[str, list[Any]] = field(default_factory=lambda: _columns(ERROR_COLUMNS))
     conversations: dict[str, Row] = field(default_factory=dict)
     experiments: dict[str, Row] = field(default_factory=dict)
@@ -74,10 +96,13 @@ Loader = Callable[[str, set[str]], Mapping[str, Row]]
 """Reads the current rows of ("conversation" | "experiment", ids) from the database."""
 
 
-def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
-    """Rows for every event of ``raw`` (events of other topics than HANDLED_TOPICS may be
-    left out: they change no row).
+def fold_batch(events: EventBatch, load: Loader) -> Batch:
+    """Rows for every event of the batch (events of topics other than HANDLED_TOPICS
+    change no row).
 
+    The frequent MessageCompleted and TurnCompleted events are decoded all at once and
+    applied column by column (they only add rows and update their conversation's
+    counters, which no other event touches); the others pass through one handler each.
     One pass applies the events of aggregates started in this batch; events of aggregates
     started earlier wait until their current rows are loaded (one query per kind), then
     are applied in their order. Each aggregate's events still apply in log order.
@@ -85,12 +110,11 @@ def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
     batch = Batch()
     handlers = _HANDLERS
     tables = {"conversation": batch.conversations, "experiment": batch.experiments}
+    messages = _Completed.of(events.table, MESSAGE_TOPIC, _decode_messages)
+    turns = _Completed.of(events.table, TURN_TOPIC, _decode_turns)
     waiting: list[tuple[int, str, str, bytes]] = []
-    for position, raw_id, _, topic, state in raw:
-        entry = handlers.get(topic)
-        if entry is None:
-            continue
-        kind, handler, creates = entry
+    for position, raw_id, _, topic, state in events.rows(_ROW_TOPICS):
+        kind, handler, creates = handlers[topic]
         aggregate_id = canonical_id(raw_id)
         rows = tables[kind]
         row = rows.get(aggregate_id)
@@ -99,9 +123,12 @@ def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
             continue
         handler(batch, aggregate_id, position, state, row)
         rows[aggregate_id]["last_position"] = position
-    if waiting:
+    unknown = (messages.aggregates | turns.aggregates) - batch.conversations.keys()
+    if waiting or unknown:
         for kind, rows in tables.items():
             ids = {a for _, a, t, _ in waiting if handlers[t][0] == kind}
+            if kind == "conversation":
+                ids |= unknown
             if ids:
                 loaded = {k: dict(v) for k, v in load(kind, ids).items()}
                 rows.update(loaded)
@@ -113,7 +140,44 @@ def fold_batch(raw: list[RawEvent], load: Loader) -> Batch:
                 continue  # An aggregate whose start is not in the log: nothing to update.
             handler(batch, aggregate_id, position, state, row)
             row["last_position"] = position
+    _add_messages(batch, messages)
+    _add_turns(batch, turns)
     return batch
+
+
+@dataclass(frozen=True)
+class _Completed:
+    """The events of one topic, decoded at once: canonical aggregate ids, positions, states."""
+
+    ids: list[str]
+    positions: list[int]
+    states: list[Any]
+    aggregates: frozenset[str]
+
+    @staticmethod
+    def of(table: pa.Table, topic: str, decode: Callable[[bytes], list[Any]]) -> _Completed:
+        part = table.filter(pc.equal(table["topic"], topic))
+        raw_ids = part["aggregate_id"].to_pylist()
+        canonical = {raw: canonical_id(raw) for raw in set(raw_ids)}
+        states = part["state"].to_pylist()
+        return _Completed(
+            ids=list(map(canonical.__getitem__, raw_ids)),
+            positions=part["position"].to_pylist(),
+            states=decode(b"[" + b",".join(states) + b"]") if states else [],
+            aggregates=frozenset(canonical.values()),
+        )
+
+    def known(self, rows: Mapping[str, Row]) -> _Completed:
+        """Only the events of aggregates that have a row (a start in the log)."""
+        if self.aggregates <= rows.keys():
+            return self
+        keep = [i for i, cid in enumerate(self.ids) if cid in rows]
+        return _Completed(
+            ids=[self.ids[i] for i in keep],
+            positions=[self.positions[i] for i in keep],
+            states=[self.states[i] for i in keep],
+            aggregates=frozenset(a for a in self.aggregates if a in rows),
+        )
 
 
 # -- conversations ------------------------------------------------------------------------
@@ -192,31 +256,75 @@ class TurnState(msgspec.Struct):
     timestamp: str | None = None
 
 
-_decode_message = msgspec.json.Decoder(MessageState).decode
-_decode_turn = msgspec.json.Decoder(TurnState).decode
+_decode_messages = msgspec.json.Decoder(list[MessageState]).decode
+_decode_turns = msgspec.json.Decoder(list[TurnState]).decode
 
 
-def _message(batch: Batch, cid: str, position: int, state: bytes, row: Row | None) -> None:
-    assert row is not None
-    m = _decode_message(state)
-    prices = (row.get(f"agent_{m.agent}_input_price"), row.get(f"agent_{m.agent}_output_price"))
-    cost = cost_in_dollars(m.tokens_in, m.tokens_out, *prices)
-    batch.message_items.append((cid, position, m, cost))
-    row["messages"] += 1
-    row["tokens_in"] += m.tokens_in
-    row["tokens_out"] += m.tokens_out
-    total = row["cost_usd"]
-    # Added in log order, whether in one run or many: the same float every time.
-    row["cost_usd"] = None if cost is None or total is None else total + cost
+def _add_messages(batch: Batch, completed: _Completed) -> None:
+    """The messages' rows, and their conversations' counters updated in log order."""
+    rows = batch.conversations
+    completed = completed.known(rows)
+    states: list[MessageState] = completed.states
+    agents = {m.agent for m in states}
+    prices = {
+        (cid, agent): (
+            rows[cid].get(f"agent_{agent}_input_price"),
+            rows[cid].get(f"agent_{agent}_output_price"),
+        )
+        for cid in completed.aggregates
+        for agent in agents
+    }
+    costs = [
+        cost_in_dollars(m.tokens_in, m.tokens_out, *prices[cid, m.agent])
+        for cid, m in zip(completed.ids, states, strict=True)
+    ]
+    for cid, position, m, cost in zip(
+        completed.ids, completed.positions, states, costs, strict=True
+    ):
+        row = rows[cid]
+        row["messages"] += 1
+        row["tokens_in"] += m.tokens_in
+        row["tokens_out"] += m.tokens_out
+        total = row["cost_usd"]
+        # Added in log order, whether in one run or many: the same float every time.
+        row["cost_usd"] = None if cost is None or total is None else total + cost
+        if position > row["last_position"]:
+            row["last_position"] = position
+    columns = batch.messages
+    columns["conversation_id"] += completed.ids
+    columns["turn"] += [m.turn for m in states]
+    columns["agent"] += [m.agent for m in states]
+    columns["model"] += [m.model for m in states]
+    columns["text"] += [m.text for m in states]
+    columns["thinking"] += [m.thinking for m in states]
+    columns["tokens_in"] += [m.tokens_in for m in states]
+    columns["tokens_out"] += [m.tokens_out for m in states]
+    columns["cost_usd"] += costs
+    columns["time_to_first_token"] += [m.time_to_first_token for m in states]
+    columns["duration"] += [m.duration for m in states]
+    columns["stop_reason"] += [m.stop_reason for m in states]
+    columns["completed_at"] += [m.timestamp for m in states]
+    columns["position"] += completed.positions
 
 
-def _turn(batch: Batch, cid: str, position: int, state: bytes, row: Row | None) -> None:
-    assert row is not None
-    t = _decode_turn(state)
-    batch.turn_items.append((cid, position, t))
-    row["turns"] = t.turn
-    row["final_convergence"] = t.convergence
-    batch.completed_turns.setdefault(cid, set()).add(t.turn)
+def _add_turns(batch: Batch, completed: _Completed) -> None:
+    """The turns' rows; each conversation's turn count and final convergence is its last."""
+    rows = batch.conversations
+    completed = completed.known(rows)
+    states: list[TurnState] = completed.states
+    for cid, position, t in zip(completed.ids, completed.positions, states, strict=True):
+        row = rows[cid]
+        row["turns"] = t.turn
+        row["final_convergence"] = t.convergence
+        if position > row["last_position"]:
+            row["last_position"] = position
+        batch.completed_turns.setdefault(cid, set()).add(t.turn)
+    columns = batch.turns
+    columns["conversation_id"] += completed.ids
+    columns["turn"] += [t.turn for t in states]
+    columns["convergence"] += [t.convergence for t in states]
+    columns["completed_at"] += [t.timestamp for t in states]
+    columns["position"] += completed.positions
 
 
 def _error(batch: Batch, cid: str, position: int, s: Row, row: Row | None, kind: str) -> None:
@@ -282,8 +390,6 @@ def _decoded(handler: Handler) -> RawHandler:
 _CONVERSATION_HANDLERS: dict[str, RawHandler] = {
     "ConversationStarted": _decoded(_started),
     "ConvergencePolicyChosen": _decoded(_policy),
-    "MessageCompleted": _message,
-    "TurnCompleted": _turn,
     "ProviderErrored": _decoded(_provider_error),
     "RateLimited": _decoded(_rate_limited),
     "ConversationPaused": _decoded(_paused),
@@ -362,39 +468,7 @@ _HANDLERS: dict[str, tuple[str, RawHandler, bool]] = {
 }
 
 
-def message_columns(batch: Batch) -> dict[str, list[Any]]:
-    """The messages table's new rows, column by column."""
-    items = batch.message_items
-    states = [item[2] for item in items]
-    return {
-        "conversation_id": [item[0] for item in items],
-        "turn": [m.turn for m in states],
-        "agent": [m.agent for m in states],
-        "model": [m.model for m in states],
-        "text": [m.text for m in states],
-        "thinking": [m.thinking for m in states],
-        "tokens_in": [m.tokens_in for m in states],
-        "tokens_out": [m.tokens_out for m in states],
-        "cost_usd": [item[3] for item in items],
-        "time_to_first_token": [m.time_to_first_token for m in states],
-        "duration": [m.duration for m in states],
-        "stop_reason": [m.stop_reason for m in states],
-        "completed_at": [m.timestamp for m in states],
-        "position": [item[1] for item in items],
-    }
-
-
-def turn_columns(batch: Batch) -> dict[str, list[Any]]:
-    """The turns table's new rows, column by column."""
-    items = batch.turn_items
-    return {
-        "conversation_id": [item[0] for item in items],
-        "turn": [item[2].turn for item in items],
-        "convergence": [item[2].convergence for item in items],
-        "completed_at": [item[2].timestamp for item in items],
-        "position": [item[1] for item in items],
-    }
-
-
-HANDLED_TOPICS = frozenset(_HANDLERS)
+HANDLED_TOPICS = frozenset(_HANDLERS) | {MESSAGE_TOPIC, TURN_TOPIC}
 """The topics that change a row of a table other than ``events``."""
+_ROW_TOPICS = frozenset(_HANDLERS)
+"""The topics applied one event at a time."""
