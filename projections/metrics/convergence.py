@@ -87,12 +87,27 @@ class MessageShape:
 @lru_cache(maxsize=512)
 def message_shape(raw: str) -> MessageShape:
     """The convergence features of one message, with any "**Agent A**:" label removed."""
-    text = _LABEL.sub("", raw, count=1).strip()
+    return build_shape(raw)
+
+
+def build_shape(raw: str, ascii_words: frozenset[str] | None = None) -> MessageShape:
+    """:func:`message_shape` without the cache.
+
+    ``ascii_words``: the caller's set of the lower-cased ``_WORD`` matches of ``raw``; used
+    only when they cannot differ from this module's own (``raw`` is ASCII, so lower-casing
+    commutes with matching, and carries no label), saving a second tokenisation.
+    """
+    text = _LABEL.sub("", raw, count=1)
+    unlabelled = len(text) == len(raw)
+    text = text.strip()
     length = len(text)
     ends = len(_SENTENCE_END.findall(text))
     if text and text[-1] not in ".!?":
         ends += 1
     per_char = 1 / length if length else 0.0
+    lower = text.lower()
+    if ascii_words is None or not unlabelled or not raw.isascii():
+        ascii_words = frozenset(_WORD.findall(lower))
     return MessageShape(
         text=text,
         length=length,
@@ -110,8 +125,8 @@ def message_shape(raw: str) -> MessageShape:
             text.count(":") * per_char,
             sum(text.count(d) for d in _DASHES) * per_char,
         ),
-        words=frozenset(_WORD.findall(text.lower())),
-        characters=frozenset(text.lower()),
+        words=ascii_words,
+        characters=frozenset(lower),
     )
 
 
@@ -171,9 +186,13 @@ def components(
 
 def convergence_components(messages: Sequence[tuple[str, str]]) -> dict[str, float] | None:
     """The components for ``messages`` ((agent, text) in order), None until both spoke."""
-    recent = messages[-WINDOW:]
-    window_a = [message_shape(text) for agent, text in recent if agent == "a"]
-    window_b = [message_shape(text) for agent, text in recent if agent == "b"]
+    return window_components([(agent, message_shape(text)) for agent, text in messages[-WINDOW:]])
+
+
+def window_components(recent: Sequence[tuple[str, MessageShape]]) -> dict[str, float] | None:
+    """:func:`convergence_components` of the last ``WINDOW`` messages, already shaped."""
+    window_a = [shape for agent, shape in recent if agent == "a"]
+    window_b = [shape for agent, shape in recent if agent == "b"]
     size = min(len(window_a), len(window_b))
     if size == 0:
         return None

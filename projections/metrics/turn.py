@@ -13,14 +13,19 @@ from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import add, mul, not_, sub
 from typing import Any
 
 from projections.metrics import lexicons as lx
 from projections.metrics.convergence import (
     DEFAULT_PROFILE,
     PROFILES,
-    convergence_components,
+    WINDOW,
+    MessageShape,
+    build_shape,
     weighted_score,
+    window_components,
 )
 from projections.metrics.message import MESSAGE_METRICS, AnalysedMessage, analyse
 
@@ -83,6 +88,7 @@ _STYLE_SLOTS = [i for i, name in enumerate(lx.CATEGORY_NAMES) if name.startswith
 _LN = [0.0, *(math.log(i) for i in range(1, 200_002))]
 
 Row = dict[str, float | None]
+Weighted = tuple[dict[str, float], float]  # TF-IDF weights by word, and their Euclidean norm
 
 
 @dataclass
@@ -118,6 +124,18 @@ def sparse_cosine(left: Mapping[str, float], right: Mapping[str, float]) -> floa
     norm = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(
         sum(v * v for v in right.values())
     )
+    return dot / norm if norm else 0.0
+
+
+def weighted_cosine(left: Weighted, right: Weighted) -> float:
+    """:func:`sparse_cosine` of two :class:`Weighted` vectors whose norms are known."""
+    lv, ln = left
+    rv, rn = right
+    if not lv or not rv:
+        return 0.0
+    common = lv.keys() & rv.keys()
+    dot = math.fsum(map(mul, map(lv.__getitem__, common), map(rv.__getitem__, common)))
+    norm = ln * rn
     return dot / norm if norm else 0.0
 
 
@@ -183,7 +201,8 @@ class TurnMetrics:
     def __init__(self, weights: Mapping[str, float] | None = None) -> None:
         self._weights = dict(weights or PROFILES[DEFAULT_PROFILE])
         self._agents = {"a": _Agent(), "b": _Agent()}
-        self._messages: list[tuple[str, str]] = []
+        self._shapes: deque[tuple[str, MessageShape]] = deque(maxlen=WINDOW)
+        self._last: tuple[int, AnalysedMessage, Weighted] | None = None  # (N, message, weights)
         self._recent_counts: deque[Counter[str]] = deque(maxlen=TOPIC_WINDOW)
         self._context: dict[str, int] = {}  # the counts of the recent messages, summed
         self._document_frequency: Counter[str] = Counter()
@@ -209,7 +228,13 @@ class TurnMetrics:
         )
         row["new_words"] = len(new)
         row["new_word_ratio"] = len(new) / len(current) if current else 0.0
-        row["topic_consistency"] = self._topic_consistency(words)
+        weighted = self._weighted(words)
+        self._last = (self._documents, analysed, weighted)
+        row["topic_consistency"] = (
+            weighted_cosine(weighted, self._weighted(self._context))
+            if self._recent_counts
+            else None
+        )
         me.entrained = len(new & other.vocabulary)
         self._shared += len(new & other.vocabulary)
         me.vocabulary |= new
@@ -218,30 +243,48 @@ class TurnMetrics:
         me.message = analysed
         me.row = row
         context = self._context
+        # The context's order (insertion, a word re-inserted at the end after it left)
+        # fixes the summation order of its norm: keep it exactly.
         if len(self._recent_counts) == TOPIC_WINDOW:
-            for word, count in self._recent_counts[0].items():
-                left = context[word] - count
-                if left:
-                    context[word] = left
-                else:
-                    del context[word]
-        for word, count in words.items():
-            context[word] = context.get(word, 0) + count
+            oldest = self._recent_counts[0]
+            keys = list(oldest)
+            left = list(map(sub, map(context.__getitem__, keys), oldest.values()))
+            context.update(zip(keys, left, strict=True))
+            for word in compress(keys, map(not_, left)):
+                del context[word]
+        keys = list(words)
+        totals = list(map(add, map(context.get, keys, repeat(0)), words.values()))
+        context.update(zip(keys, totals, strict=True))
         self._recent_counts.append(words)
-        self._messages.append((agent, text))
+        self._shapes.append((agent, build_shape(text, current)))
 
-    def _weighted(self, counts: Mapping[str, int]) -> dict[str, float]:
-        """TF-IDF weights: count × (ln((1+N)/(1+df)) + 1), N messages so far (smoothed IDF)."""
+    def _weighted(self, counts: Mapping[str, int]) -> Weighted:
+        """TF-IDF weights: count × (ln((1+N)/(1+df)) + 1), N messages so far (smoothed IDF).
+
+        The norm sums the squares in the counts' order (the order :func:`sparse_cosine`
+        uses). Topic consistency is the cosine of a message with the previous
+        TOPIC_WINDOW messages together.
+        """
         base = _ln(1 + self._documents) + 1.0
-        frequency = self._document_frequency
-        table = _LN
-        return {w: c * (base - table[1 + frequency[w]]) for w, c in counts.items()}
+        keys = list(counts)
+        idf = map(
+            sub,
+            repeat(base),
+            map(
+                _LN.__getitem__,
+                map(add, repeat(1), map(self._document_frequency.__getitem__, keys)),
+            ),
+        )
+        values = list(map(mul, counts.values(), idf))
+        return dict(zip(keys, values, strict=True)), math.sqrt(sum(map(mul, values, values)))
 
-    def _topic_consistency(self, words: Counter[str]) -> float | None:
-        """TF-IDF cosine of a message with the previous TOPIC_WINDOW messages together."""
-        if not self._recent_counts:
-            return None
-        return sparse_cosine(self._weighted(words), self._weighted(self._context))
+    def _weighted_message(self, message: AnalysedMessage) -> Weighted:
+        """:meth:`_weighted` of a message's counts, reused when it was the last one added."""
+        if self._last is not None:
+            documents, last, weighted = self._last
+            if last is message and documents == self._documents:
+                return weighted
+        return self._weighted(message.text.counts)
 
     def complete_turn(self) -> Row:
         """The row of the turn whose two messages were just added."""
@@ -279,7 +322,7 @@ class TurnMetrics:
                 for s in _STYLE_SLOTS
             )
         ]
-        parts = convergence_components(self._messages)
+        parts = window_components(self._shapes)
         assert parts is not None
         score = weighted_score(parts, self._weights)
         velocity = score - self._scores[-1] if self._scores else None
@@ -295,7 +338,9 @@ class TurnMetrics:
             "mimicry_b_to_a": mimicry(grams_b, grams_a),
             "bigram_overlap": jaccard(grams_a[0], grams_b[0]),
             "trigram_overlap": jaccard(grams_a[1], grams_b[1]),
-            "tfidf_similarity": sparse_cosine(self._weighted(ca), self._weighted(cb)),
+            "tfidf_similarity": weighted_cosine(
+                self._weighted_message(ma), self._weighted_message(mb)
+            ),
             "length_convergence": min(na, nb) / max(na, nb) if max(na, nb) else 1.0,
             "structural_similarity": structural,
             "style_matching": sum(style) / len(style),
