@@ -82,6 +82,8 @@ COLUMNS: tuple[str, ...] = (
     + CROSS_METRICS
 )
 
+_A_COLUMNS = COLUMNS[: len(AGENT_METRICS)]
+_B_COLUMNS = COLUMNS[len(AGENT_METRICS) : 2 * len(AGENT_METRICS)]
 _PRONOUN_SLOTS = [lx.CATEGORY_NAMES.index(name) for name, _ in lx.PRONOUN_CATEGORIES]
 _MARKER_SLOTS = [lx.CATEGORY_NAMES.index(lex.name) for lex in lx.MARKER_LEXICONS]
 _STYLE_SLOTS = [i for i, name in enumerate(lx.CATEGORY_NAMES) if name.startswith("style_")]
@@ -140,8 +142,9 @@ def weighted_cosine(left: Weighted, right: Weighted) -> float:
 
 
 def jaccard(left: AbstractSet[Any], right: AbstractSet[Any]) -> float:
-    union = len(left | right)
-    return len(left & right) / union if union else 1.0
+    common = len(left & right)
+    union = len(left) + len(right) - common  # |A ∪ B| without building the union
+    return common / union if union else 1.0
 
 
 def closeness(a: float, b: float) -> float:
@@ -158,11 +161,14 @@ def ngram_sets(words: list[str]) -> list[AbstractSet[tuple[str, ...]]]:
 
 
 def message_ngram_sets(message: AnalysedMessage) -> list[AbstractSet[tuple[str, ...]]]:
-    """:func:`ngram_sets` (n = 2…6), reusing the message's bigram and trigram counts."""
+    """:func:`ngram_sets` (n = 2…6), reusing the message's bigram and trigram counts.
+
+    Real sets, not key views: set operations then reuse the stored hashes of the tuples.
+    """
     w = message.text.words
     return [
-        message.bigrams.keys(),
-        message.trigrams.keys(),
+        set(message.bigrams),
+        set(message.trigrams),
         set(zip(w, w[1:], w[2:], w[3:], strict=False)),
         set(zip(w, w[1:], w[2:], w[3:], w[4:], strict=False)),
         set(zip(w, w[1:], w[2:], w[3:], w[4:], w[5:], strict=False)),
@@ -292,10 +298,8 @@ class TurnMetrics:
         ma, mb = a.message, b.message
         if ma is None or mb is None:
             raise ValueError("a turn needs one message from each agent")
-        row: Row = {}
-        for prefix, agent in (("a_", a), ("b_", b)):
-            for name in AGENT_METRICS:
-                row[prefix + name] = agent.row[name]
+        row: Row = dict(zip(_A_COLUMNS, map(a.row.__getitem__, AGENT_METRICS), strict=True))
+        row.update(zip(_B_COLUMNS, map(b.row.__getitem__, AGENT_METRICS), strict=True))
         row.update(self._cross(ma, mb, a.entrained, b.entrained))
         return row
 
