@@ -225,7 +225,7 @@ def _apply_batch(
     connection.execute("BEGIN")
     try:
         _insert_events(connection, events)
-        _insert(connection, "messages", batch.messages)
+        _insert_messages(connection, batch.messages)
         _insert(connection, "turns", batch.turns)
         _insert(connection, "errors", batch.errors)
         _upsert(connection, "conversations", batch.conversations, batch.existing["conversation"])
@@ -289,6 +289,48 @@ def _insert(
         table,
         f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}",
         pa.table(columns),
+    )
+
+
+# The stored MessageCompleted fields the messages table takes as they are, read by DuckDB;
+# absent fields get the defaults the domain event has.
+MESSAGE_FIELDS = (
+    json.dumps(
+        {
+            "turn": "INTEGER",
+            "agent": "VARCHAR",
+            "model": "VARCHAR",
+            "text": "VARCHAR",
+            "thinking": "VARCHAR",
+            "tokens_in": "BIGINT",
+            "tokens_out": "BIGINT",
+            "time_to_first_token": "DOUBLE",
+            "duration": "DOUBLE",
+            "stop_reason": "VARCHAR",
+            "timestamp": "VARCHAR",
+        }
+    )
+    .replace("{", "{{")
+    .replace("}", "}}")
+)  # survives str.format
+
+
+def _insert_messages(connection: duckdb.DuckDBPyConnection, messages: pa.Table) -> None:
+    """The fold's ids, positions and costs; every other column from the stored state."""
+    if not messages.num_rows:
+        return
+    _load(
+        connection,
+        "messages",
+        "INSERT INTO messages BY NAME SELECT conversation_id, position, cost_usd, "
+        "coalesce(m.turn, 0) AS turn, coalesce(m.agent, '') AS agent, m.model AS model, "
+        "coalesce(m.text, '') AS text, m.thinking AS thinking, "
+        "coalesce(m.tokens_in, 0) AS tokens_in, coalesce(m.tokens_out, 0) AS tokens_out, "
+        "m.time_to_first_token AS time_to_first_token, m.duration AS duration, "
+        "m.stop_reason AS stop_reason, m.timestamp AS completed_at FROM "
+        f"(SELECT *, json_transform(decode(state), '{MESSAGE_FIELDS}') AS m "
+        "FROM {source})",
+        messages,
     )
 
 

@@ -36,22 +36,16 @@ ERROR_COLUMNS = (
     "position",
 )
 
-MESSAGE_COLUMNS = (
-    "conversation_id",
-    "turn",
-    "agent",
-    "model",
-    "text",
-    "thinking",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "time_to_first_token",
-    "duration",
-    "stop_reason",
-    "completed_at",
-    "position",
+MESSAGE_SCHEMA = pa.schema(
+    [
+        ("conversation_id", pa.string()),
+        ("position", pa.int64()),
+        ("cost_usd", pa.float64()),
+        ("state", pa.binary()),
+    ]
 )
+"""The messages' rows as the fold leaves them: the projection takes the other columns
+from each stored state itself (the Python side only needs agents and token counts)."""
 TURN_COLUMNS = ("conversation_id", "turn", "convergence", "completed_at", "position")
 MESSAGE_TOPIC = CONVERSATION + "MessageCompleted"
 TURN_TOPIC = CONVERSATION + "TurnCompleted"
@@ -68,7 +62,7 @@ def _columns(names: Iterable[str]) -> dict[str, list[Any]]:
 class Batch:
     """The rows one batch of events adds or changes."""
 
-    messages: dict[str, list[Any]] = field(default_factory=lambda: _columns(MESSAGE_COLUMNS))
+    messages: pa.Table = field(default_factory=lambda: MESSAGE_SCHEMA.empty_table())
     turns: dict[str, list[Any]] = field(default_factory=lambda: _columns(TURN_COLUMNS))
     errors: dict[str, list[Any]] = field(default_factory=lambda: _columns(ERROR_COLUMNS))
     conversations: dict[str, Row] = field(default_factory=dict)
@@ -153,18 +147,20 @@ class _Completed:
     positions: list[int]
     states: list[Any]
     aggregates: frozenset[str]
+    stored: pa.Array  # the states still encoded
 
     @staticmethod
     def of(table: pa.Table, topic: str, decode: Callable[[bytes], list[Any]]) -> _Completed:
         part = table.filter(pc.equal(table["topic"], topic))
         raw_ids = part["aggregate_id"].to_pylist()
         canonical = {raw: canonical_id(raw) for raw in set(raw_ids)}
-        states = part["state"].to_pylist()
+        stored = part["state"].combine_chunks()
         return _Completed(
             ids=list(map(canonical.__getitem__, raw_ids)),
             positions=part["position"].to_pylist(),
-            states=decode(b"[" + b",".join(states) + b"]") if states else [],
+            states=decode(_json_list(stored)) if len(stored) else [],
             aggregates=frozenset(canonical.values()),
+            stored=stored,
         )
 
     def known(self, rows: Mapping[str, Row]) -> _Completed:
@@ -177,7 +173,13 @@ class _Completed:
             positions=[self.positions[i] for i in keep],
             states=[self.states[i] for i in keep],
             aggregates=frozenset(a for a in self.aggregates if a in rows),
+            stored=self.stored.take(pa.array(keep, pa.int64())),
         )
+
+
+def _json_list(states: pa.Array) -> bytes:
+    """The stored JSON objects as one JSON list (one decode call for the whole batch)."""
+    return b"[" + b",".join(states.to_pylist()) + b"]"
 
 
 # -- conversations ------------------------------------------------------------------------
@@ -235,19 +237,12 @@ def _policy(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> N
 
 
 class MessageState(msgspec.Struct):
-    """The stored fields of MessageCompleted that the tables need (others are ignored)."""
+    """The stored fields of MessageCompleted that the counters and the cost need (the
+    projection reads the others, text included, from the stored state in DuckDB)."""
 
     agent: str = ""
-    turn: int = 0
-    text: str = ""
-    thinking: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
-    time_to_first_token: float | None = None
-    duration: float | None = None
-    stop_reason: str | None = None
-    model: str | None = None
-    timestamp: str | None = None
 
 
 class TurnState(msgspec.Struct):
@@ -290,21 +285,15 @@ def _add_messages(batch: Batch, completed: _Completed) -> None:
         row["cost_usd"] = None if cost is None or total is None else total + cost
         if position > row["last_position"]:
             row["last_position"] = position
-    columns = batch.messages
-    columns["conversation_id"] += completed.ids
-    columns["turn"] += [m.turn for m in states]
-    columns["agent"] += [m.agent for m in states]
-    columns["model"] += [m.model for m in states]
-    columns["text"] += [m.text for m in states]
-    columns["thinking"] += [m.thinking for m in states]
-    columns["tokens_in"] += [m.tokens_in for m in states]
-    columns["tokens_out"] += [m.tokens_out for m in states]
-    columns["cost_usd"] += costs
-    columns["time_to_first_token"] += [m.time_to_first_token for m in states]
-    columns["duration"] += [m.duration for m in states]
-    columns["stop_reason"] += [m.stop_reason for m in states]
-    columns["completed_at"] += [m.timestamp for m in states]
-    columns["position"] += completed.positions
+    batch.messages = pa.table(
+        [
+            pa.array(completed.ids, pa.string()),
+            pa.array(completed.positions, pa.int64()),
+            pa.array(costs, pa.float64()),
+            completed.stored,
+        ],
+        schema=MESSAGE_SCHEMA,
+    )
 
 
 def _add_turns(batch: Batch, completed: _Completed) -> None:
