@@ -9,7 +9,6 @@ analyser costs more than all other metrics of a message together. See docs/metri
 from __future__ import annotations
 
 import math
-import operator
 from collections import Counter
 from dataclasses import dataclass
 from importlib.resources import files
@@ -57,11 +56,11 @@ def sentiment(words: list[str], counts: Counter[str]) -> Sentiment:
     if not words or not scored:
         return Sentiment(0.0, 0.0, 0.0, 0.0)
     valences = [LEXICON[w] for w in scored for _ in range(counts[w])]
-    flags = map(
-        operator.or_,
-        map(_NEGATIONS.__contains__, words),
-        map(str.endswith, words, repeat("n't")),
+    # The distinct negating words first (fewer than the words), then their positions.
+    negators = _NEGATIONS.intersection(counts).union(
+        compress(counts, map(str.endswith, counts, repeat("n't")))
     )
+    flags = map(negators.__contains__, words) if negators else ()
     for index in compress(range(len(words)), flags):
         for after in range(index + 1, min(len(words), index + 1 + NEGATION_WINDOW)):
             word = words[after]

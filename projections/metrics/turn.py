@@ -90,7 +90,6 @@ _STYLE_SLOTS = [i for i, name in enumerate(lx.CATEGORY_NAMES) if name.startswith
 _LN = [0.0, *(math.log(i) for i in range(1, 200_002))]
 
 Row = dict[str, float | None]
-Weighted = tuple[dict[str, float], float]  # TF-IDF weights by word, and their Euclidean norm
 
 
 @dataclass
@@ -126,18 +125,6 @@ def sparse_cosine(left: Mapping[str, float], right: Mapping[str, float]) -> floa
     norm = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(
         sum(v * v for v in right.values())
     )
-    return dot / norm if norm else 0.0
-
-
-def weighted_cosine(left: Weighted, right: Weighted) -> float:
-    """:func:`sparse_cosine` of two :class:`Weighted` vectors whose norms are known."""
-    lv, ln = left
-    rv, rn = right
-    if not lv or not rv:
-        return 0.0
-    common = lv.keys() & rv.keys()
-    dot = math.fsum(map(mul, map(lv.__getitem__, common), map(rv.__getitem__, common)))
-    norm = ln * rn
     return dot / norm if norm else 0.0
 
 
@@ -208,11 +195,13 @@ class TurnMetrics:
         self._weights = dict(weights or PROFILES[DEFAULT_PROFILE])
         self._agents = {"a": _Agent(), "b": _Agent()}
         self._shapes: deque[tuple[str, MessageShape]] = deque(maxlen=WINDOW)
-        self._last: tuple[int, AnalysedMessage, Weighted] | None = None  # (N, message, weights)
+        self._last: tuple[int, AnalysedMessage, float] | None = None  # (N, message, TF-IDF norm)
         self._recent_counts: deque[Counter[str]] = deque(maxlen=TOPIC_WINDOW)
         self._context: dict[str, int] = {}  # the counts of the recent messages, summed
         self._document_frequency: Counter[str] = Counter()
+        self._ln_frequency: dict[str, float] = {}  # ln(1 + df) of every word seen
         self._documents = 0
+        self._base = 0.0  # ln(1 + N) + 1
         self._shared = 0  # |vocabulary a ∩ vocabulary b|, kept up to date incrementally
         self._scores: list[float] = []
 
@@ -225,6 +214,12 @@ class TurnMetrics:
         new = current - me.vocabulary
         self._documents += 1
         self._document_frequency.update(current)
+        self._base = _ln(1 + self._documents) + 1.0
+        seen = list(current)
+        frequency = map(self._document_frequency.__getitem__, seen)
+        self._ln_frequency.update(
+            zip(seen, map(_LN.__getitem__, map(add, repeat(1), frequency)), strict=True)
+        )
         row: Row = dict(analysed.metrics)
         row["turn_repetition"] = (
             sum(len(current & prev) / len(prev) if prev else 0.0 for prev in me.recent)
@@ -234,10 +229,10 @@ class TurnMetrics:
         )
         row["new_words"] = len(new)
         row["new_word_ratio"] = len(new) / len(current) if current else 0.0
-        weighted = self._weighted(words)
-        self._last = (self._documents, analysed, weighted)
+        norm = self._norm(words)
+        self._last = (self._documents, analysed, norm)
         row["topic_consistency"] = (
-            weighted_cosine(weighted, self._weighted(self._context))
+            self._cosine(words, norm, self._context, self._norm(self._context))
             if self._recent_counts
             else None
         )
@@ -264,33 +259,38 @@ class TurnMetrics:
         self._recent_counts.append(words)
         self._shapes.append((agent, build_shape(text, current)))
 
-    def _weighted(self, counts: Mapping[str, int]) -> Weighted:
-        """TF-IDF weights: count × (ln((1+N)/(1+df)) + 1), N messages so far (smoothed IDF).
+    # TF-IDF weight of a word: count × (ln((1+N)/(1+df)) + 1), N messages so far (smoothed
+    # IDF), i.e. count × (base − ln(1+df)). Topic consistency is the cosine of a message
+    # with the previous TOPIC_WINDOW messages together. The weights are computed where
+    # needed, never stored: the same operations, so the same floats, as a dict of them.
 
-        The norm sums the squares in the counts' order (the order :func:`sparse_cosine`
-        uses). Topic consistency is the cosine of a message with the previous
-        TOPIC_WINDOW messages together.
-        """
-        base = _ln(1 + self._documents) + 1.0
-        keys = list(counts)
-        idf = map(
-            sub,
-            repeat(base),
-            map(
-                _LN.__getitem__,
-                map(add, repeat(1), map(self._document_frequency.__getitem__, keys)),
-            ),
-        )
+    def _norm(self, counts: Mapping[str, int]) -> float:
+        """Euclidean norm of the TF-IDF weights, squares summed in the counts' order."""
+        idf = map(sub, repeat(self._base), map(self._ln_frequency.__getitem__, counts))
         values = list(map(mul, counts.values(), idf))
-        return dict(zip(keys, values, strict=True)), math.sqrt(sum(map(mul, values, values)))
+        return math.sqrt(sum(map(mul, values, values)))
 
-    def _weighted_message(self, message: AnalysedMessage) -> Weighted:
-        """:meth:`_weighted` of a message's counts, reused when it was the last one added."""
+    def _cosine(
+        self, left: Mapping[str, int], left_norm: float, right: Mapping[str, int], right_norm: float
+    ) -> float:
+        """:func:`sparse_cosine` of the TF-IDF weights of two count tables."""
+        if not left or not right:
+            return 0.0
+        common = left.keys() & right.keys()
+        idf = list(map(sub, repeat(self._base), map(self._ln_frequency.__getitem__, common)))
+        weights_left = map(mul, map(left.__getitem__, common), idf)
+        weights_right = map(mul, map(right.__getitem__, common), idf)
+        dot = math.fsum(map(mul, weights_left, weights_right))
+        norm = left_norm * right_norm
+        return dot / norm if norm else 0.0
+
+    def _message_norm(self, message: AnalysedMessage) -> float:
+        """:meth:`_norm` of a message's counts, reused when it was the last one added."""
         if self._last is not None:
-            documents, last, weighted = self._last
+            documents, last, norm = self._last
             if last is message and documents == self._documents:
-                return weighted
-        return self._weighted(message.text.counts)
+                return norm
+        return self._norm(message.text.counts)
 
     def complete_turn(self) -> Row:
         """The row of the turn whose two messages were just added."""
@@ -342,8 +342,8 @@ class TurnMetrics:
             "mimicry_b_to_a": mimicry(grams_b, grams_a),
             "bigram_overlap": jaccard(grams_a[0], grams_b[0]),
             "trigram_overlap": jaccard(grams_a[1], grams_b[1]),
-            "tfidf_similarity": weighted_cosine(
-                self._weighted_message(ma), self._weighted_message(mb)
+            "tfidf_similarity": self._cosine(
+                ca, self._message_norm(ma), cb, self._message_norm(mb)
             ),
             "length_convergence": min(na, nb) / max(na, nb) if max(na, nb) else 1.0,
             "structural_similarity": structural,
