@@ -309,6 +309,7 @@ class TurnMetrics:
         wa, wb = ma.text.words, mb.text.words
         na, nb = len(wa), len(wb)
         set_a, set_b = set(ca), set(cb)
+        common = set_a & set_b
         grams_a, grams_b = message_ngram_sets(ma), message_ngram_sets(mb)
         vocab_a, vocab_b = self._agents["a"].vocabulary, self._agents["b"].vocabulary
         union_all = len(vocab_a) + len(vocab_b) - self._shared
@@ -336,7 +337,11 @@ class TurnMetrics:
             "vocabulary_overlap": jaccard(set_a, set_b),
             "cumulative_convergence": self._shared / union_all if union_all else 1.0,
             "cross_repetition": (
-                2 * sum(min(ca[w], cb[w]) for w in set_a & set_b) / (na + nb) if na + nb else 0.0
+                2
+                * sum(map(min, map(ca.__getitem__, common), map(cb.__getitem__, common)))
+                / (na + nb)
+                if na + nb
+                else 0.0
             ),
             "mimicry_a_to_b": mimicry(grams_a, grams_b),
             "mimicry_b_to_a": mimicry(grams_b, grams_a),
