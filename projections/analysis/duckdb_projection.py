@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +84,9 @@ def project_to_duckdb(
             _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
             done = turn_rows = 0
-            for events in event_batches(log, position, batch_size):
-                turn_rows += _apply_batch(connection, events, metrics, pool)
+            for events, rows in _pipelined(connection, event_batches(log, position, batch_size),
+                                           metrics, pool):  # fmt: skip
+                turn_rows += rows
                 done += len(events)
                 position = events.last()[0]
                 if progress is not None:
@@ -212,18 +213,64 @@ def _check_same_log(connection: duckdb.DuckDBPyConnection, log: EventLog, positi
         )
 
 
-def _apply_batch(
+def _pipelined(
+    connection: duckdb.DuckDBPyConnection,
+    batches: Iterator[EventBatch],
+    metrics: bool,
+    pool: MetricPool,
+) -> Iterator[tuple[EventBatch, int]]:
+    """Each batch once written and committed, with its metric rows.
+
+    While one batch is written (in a thread: DuckDB lets go of the GIL), the next one is
+    read and folded, so the two cores both work. Still one transaction per batch, in
+    order: the position is saved with its rows. The fold finds the rows the batch being
+    written changes in that batch (``previous``) and the older ones in the database,
+    read through a cursor of its own (which sees only committed rows).
+    """
+    reader = connection.cursor()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="pidgin-duckdb-writer") as writer:
+            pending: tuple[EventBatch, Future[int]] | None = None
+            previous: Batch | None = None
+            for events in batches:
+                batch = fold_batch(events, _loader(reader, previous))
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = (
+                    events,
+                    writer.submit(_write_batch, connection, events, batch, metrics, pool),
+                )
+                previous = batch
+            if pending is not None:
+                yield pending[0], pending[1].result()
+    finally:
+        reader.close()
+
+
+def _loader(
+    reader: duckdb.DuckDBPyConnection, previous: Batch | None
+) -> Callable[[str, set[str]], dict[str, Row]]:
+    """The current rows: the previous batch's (maybe not committed yet), else the database's."""
+
+    def load(kind: str, ids: set[str]) -> dict[str, Row]:
+        recent: dict[str, Row] = {}
+        if previous is not None:
+            recent = previous.conversations if kind == "conversation" else previous.experiments
+        found = {i: recent[i] for i in ids if i in recent}
+        found.update(_existing(reader, f"{kind}s", ids - found.keys()))
+        return found
+
+    return load
+
+
+def _write_batch(
     connection: duckdb.DuckDBPyConnection,
     events: EventBatch,
+    batch: Batch,
     metrics: bool,
     pool: MetricPool,
 ) -> int:
-    """Fold and write one batch and its position in one transaction; return metric rows."""
-
-    def load(kind: str, ids: set[str]) -> dict[str, Row]:
-        return _existing(connection, f"{kind}s", ids)
-
-    batch = fold_batch(events, load)
+    """Write one folded batch and its position in one transaction; return metric rows."""
     last = events.last()
     connection.execute("BEGIN")
     try:
