@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import operator
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -234,11 +235,12 @@ def _pipelined(
             previous: Batch | None = None
             for events in batches:
                 batch = fold_batch(events, _loader(reader, previous))
+                rows = ArrowRows.of(batch)
                 if pending is not None:
                     yield pending[0], pending[1].result()
                 pending = (
                     events,
-                    writer.submit(_write_batch, connection, events, batch, metrics, pool),
+                    writer.submit(_write_batch, connection, events, batch, rows, metrics, pool),
                 )
                 previous = batch
             if pending is not None:
@@ -267,6 +269,7 @@ def _write_batch(
     connection: duckdb.DuckDBPyConnection,
     events: EventBatch,
     batch: Batch,
+    rows: ArrowRows,
     metrics: bool,
     pool: MetricPool,
 ) -> int:
@@ -276,10 +279,10 @@ def _write_batch(
     try:
         _insert_events(connection, events)
         _insert_messages(connection, batch.messages)
-        _insert(connection, "turns", batch.turns)
-        _insert(connection, "errors", batch.errors)
-        _upsert(connection, "conversations", batch.conversations, batch.existing["conversation"])
-        _upsert(connection, "experiments", batch.experiments, batch.existing["experiment"])
+        _insert(connection, "turns", rows.turns)
+        _insert(connection, "errors", rows.errors)
+        _upsert(connection, "conversations", rows.conversations, batch.existing["conversation"])
+        _upsert(connection, "experiments", rows.experiments, batch.existing["experiment"])
         metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",
@@ -329,17 +332,42 @@ def _load(connection: duckdb.DuckDBPyConnection, table: str, sql: str, data: pa.
         connection.unregister(name)
 
 
-def _insert(
-    connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]
-) -> None:
-    if not next(iter(columns.values())):
-        return
-    _load(
-        connection,
-        table,
-        f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}",
-        pa.table(columns),
-    )
+@dataclass(frozen=True)
+class ArrowRows:
+    """A folded batch's rows as Arrow tables (None: no rows), built by the thread that
+    folds, so the writer's thread only runs SQL."""
+
+    turns: pa.Table | None
+    errors: pa.Table | None
+    conversations: pa.Table | None
+    experiments: pa.Table | None
+
+    @staticmethod
+    def of(batch: Batch) -> ArrowRows:
+        return ArrowRows(
+            turns=_columns_table(batch.turns),
+            errors=_columns_table(batch.errors),
+            conversations=_rows_table(batch.conversations),
+            experiments=_rows_table(batch.experiments),
+        )
+
+
+def _columns_table(columns: dict[str, list[Any]]) -> pa.Table | None:
+    return pa.table(columns) if next(iter(columns.values())) else None
+
+
+def _rows_table(rows: dict[str, Row]) -> pa.Table | None:
+    """Rows (dicts with the same keys) turned into columns."""
+    if not rows:
+        return None
+    names = list(next(iter(rows.values())))
+    values = zip(*map(operator.itemgetter(*names), rows.values()), strict=True)
+    return pa.table({name: list(column) for name, column in zip(names, values, strict=True)})
+
+
+def _insert(connection: duckdb.DuckDBPyConnection, table: str, data: pa.Table | None) -> None:
+    if data is not None:
+        _load(connection, table, f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}", data)
 
 
 # The stored MessageCompleted fields the messages table takes as they are, read by DuckDB;
@@ -400,11 +428,11 @@ def _insert_events(connection: duckdb.DuckDBPyConnection, events: EventBatch) ->
 def _upsert(
     connection: duckdb.DuckDBPyConnection,
     table: str,
-    rows: dict[str, Row],
+    data: pa.Table | None,
     existing: set[str],
 ) -> None:
     """Write these rows, replacing the ``existing`` ones (delete + insert from Arrow)."""
-    if not rows:
+    if data is None:
         return
     key = UPSERT_KEYS[table]
     if existing:
@@ -414,9 +442,7 @@ def _upsert(
             f"DELETE FROM {table} WHERE {key} IN (SELECT CAST(key AS UUID) FROM {{source}})",
             pa.table({"key": sorted(existing)}),
         )
-    columns = list(next(iter(rows.values())))
-    data = pa.table({c: [row[c] for row in rows.values()] for c in columns})
-    _load(connection, table, f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}", data)
+    _insert(connection, table, data)
 
 
 def _conversation_rows(
