@@ -260,26 +260,28 @@ def _add_messages(batch: Batch, completed: _Completed) -> None:
     rows = batch.conversations
     completed = completed.known(rows)
     states: list[MessageState] = completed.states
-    agents = {m.agent for m in states}
+    agents = [m.agent for m in states]
+    tokens_in = [m.tokens_in for m in states]
+    tokens_out = [m.tokens_out for m in states]
+    speakers = set(agents)
     prices = {
         (cid, agent): (
             rows[cid].get(f"agent_{agent}_input_price"),
             rows[cid].get(f"agent_{agent}_output_price"),
         )
         for cid in completed.aggregates
-        for agent in agents
+        for agent in speakers
     }
-    costs = [
-        cost_in_dollars(m.tokens_in, m.tokens_out, *prices[cid, m.agent])
-        for cid, m in zip(completed.ids, states, strict=True)
-    ]
-    for cid, position, m, cost in zip(
-        completed.ids, completed.positions, states, costs, strict=True
+    pairs = list(map(prices.__getitem__, zip(completed.ids, agents, strict=True)))
+    price_in, price_out = [p[0] for p in pairs], [p[1] for p in pairs]
+    costs = list(map(cost_in_dollars, tokens_in, tokens_out, price_in, price_out))
+    for cid, position, t_in, t_out, cost in zip(
+        completed.ids, completed.positions, tokens_in, tokens_out, costs, strict=True
     ):
         row = rows[cid]
         row["messages"] += 1
-        row["tokens_in"] += m.tokens_in
-        row["tokens_out"] += m.tokens_out
+        row["tokens_in"] += t_in
+        row["tokens_out"] += t_out
         total = row["cost_usd"]
         # Added in log order, whether in one run or many: the same float every time.
         row["cost_usd"] = None if cost is None or total is None else total + cost
