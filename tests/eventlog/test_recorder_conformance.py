@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,18 @@ from eventlog.url import parse_store_url
 from tests.eventlog.stores import postgres_test_url, reset_postgres, sqlite_url
 
 
+def join_reader_threads() -> None:
+    """Wait for the reader threads the library's ``test_concurrent_no_conflicts`` leaves running.
+
+    That case sets its stop flag but never joins its two ``read_continuously`` threads, so a
+    reader could still be inside ``select_notifications`` while tearDown closes the store's
+    connections: a use-after-close that once crashed the interpreter (SIGSEGV) in SQLite.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(read_continuously)"):
+            thread.join(timeout=30)
+
+
 class _TempDirMixin:
     """A fresh directory per test, removed afterwards."""
 
@@ -61,6 +74,7 @@ class _TempDirMixin:
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
+        join_reader_threads()
         super().tearDown()  # type: ignore[misc]
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -154,6 +168,7 @@ class _SqliteMixin(_TempDirMixin):
         return self.factory.application_recorder()
 
     def tearDown(self) -> None:
+        join_reader_threads()
         self.factory.close()
         super().tearDown()
 
@@ -191,6 +206,7 @@ class _PostgresMixin:
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
+        join_reader_threads()
         super().tearDown()  # type: ignore[misc]
         for factory in self.factories:
             factory.close()
