@@ -41,3 +41,14 @@ def sqlite_url(directory: Path, name: str = "events.db") -> str:
 
 def jsonl_url(directory: Path, name: str = "log") -> str:
     return f"jsonl:///{str((directory / name).absolute()).lstrip('/')}"
+
+
+def fresh_store_url(store: str, directory: Path) -> str:
+    """An empty store of kind ``store`` (jsonl, sqlite or postgresql) for one test."""
+    if store == "jsonl":
+        return jsonl_url(directory)
+    if store == "sqlite":
+        return sqlite_url(directory)
+    url = postgres_test_url()
+    reset_postgres(url)
+    return url

@@ -18,23 +18,13 @@ from uuid import UUID
 import pytest
 
 from eventlog import ConcurrencyConflictError, open_store
-from tests.eventlog.stores import jsonl_url, postgres_test_url, reset_postgres, sqlite_url
+from tests.eventlog.stores import fresh_store_url
 from tests.eventlog.workers import Tally
 
 WRITERS = 8
 EVENTS_EACH = 500
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STORES = ["jsonl", "sqlite", "postgresql"]
-
-
-def _url(store: str, directory: Path) -> str:
-    if store == "jsonl":
-        return jsonl_url(directory)
-    if store == "sqlite":
-        return sqlite_url(directory)
-    url = postgres_test_url()
-    reset_postgres(url)
-    return url
 
 
 def _start_writer(url: str, name: str) -> subprocess.Popen[str]:
@@ -52,7 +42,7 @@ def _start_writer(url: str, name: str) -> subprocess.Popen[str]:
 
 @pytest.mark.parametrize("store", STORES)
 def test_eight_processes_lose_and_duplicate_nothing(store: str, tmp_path: Path) -> None:
-    url = _url(store, tmp_path)
+    url = fresh_store_url(store, tmp_path)
     open_store(url).close()  # create the store (tables, files) before the race
     writers = [_start_writer(url, f"writer-{n}") for n in range(WRITERS)]
     try:
@@ -90,7 +80,7 @@ def test_eight_processes_lose_and_duplicate_nothing(store: str, tmp_path: Path) 
 
 @pytest.mark.parametrize("store", STORES)
 def test_two_writers_on_one_version_one_wins(store: str, tmp_path: Path) -> None:
-    url = _url(store, tmp_path)
+    url = fresh_store_url(store, tmp_path)
     with open_store(url) as first, open_store(url) as second:
         tally = Tally(writer="shared")
         first.save(tally)

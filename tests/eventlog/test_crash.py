@@ -21,7 +21,7 @@ from uuid import UUID
 import pytest
 
 from eventlog import open_store
-from tests.eventlog.stores import jsonl_url, postgres_test_url, reset_postgres, sqlite_url
+from tests.eventlog.stores import fresh_store_url
 
 ROUNDS = 50
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,19 +66,9 @@ def _kill_one_writer(url: str, seed: int, rng: random.Random) -> list[tuple[UUID
     return acknowledged
 
 
-def _url(store: str, directory: Path) -> str:
-    if store == "jsonl":
-        return jsonl_url(directory)
-    if store == "sqlite":
-        return sqlite_url(directory)
-    url = postgres_test_url()
-    reset_postgres(url)
-    return url
-
-
 @pytest.mark.parametrize("store", ["jsonl", "sqlite", "postgresql"])
 def test_sigkill_loop_loses_no_acknowledged_event(store: str, tmp_path: Path) -> None:
-    url = _url(store, tmp_path)
+    url = fresh_store_url(store, tmp_path)
     rng = random.Random(20261125)
     acknowledged: list[tuple[UUID, int]] = []
     for round_number in range(ROUNDS):
