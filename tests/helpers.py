@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from eventlog import open_store
+from pidgin.cli.common import store_url as default_store_url
 from pidgin.domain import Conversation
 
 
 def store_url(directory: Path) -> str:
-    """The URL of the default store under ``directory``/pidgin_output."""
-    return f"sqlite:///{str((directory / 'pidgin_output' / 'events.db').absolute()).lstrip('/')}"
+    """The URL of the default store under ``directory``/pidgin_output, as the CLI builds it."""
+    return default_store_url(None, directory / "pidgin_output")
 
 
 def recorded_events(directory: Path) -> list[Any]:
