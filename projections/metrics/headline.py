@@ -7,22 +7,30 @@ vocabulary overlap and each message's sentiment compound score.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from projections.metrics.sentiment import sentiment
-from projections.metrics.text import tokenise
+from projections.metrics.text import APOSTROPHES, lower_words, split_words
 
 
 def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
     """words_a, words_b, vocabulary_overlap and sentiment_a, sentiment_b of one turn."""
-    a, b = tokenise(text_a), tokenise(text_b)
-    set_a, set_b = set(a.counts), set(b.counts)
-    union = len(set_a | set_b)
+    words_a, words_b = _words(text_a), _words(text_b)
+    counts_a, counts_b = Counter(words_a), Counter(words_b)
+    union = len(counts_a.keys() | counts_b.keys())
     return {
-        "words_a": a.word_count,
-        "words_b": b.word_count,
-        "vocabulary_overlap": round(len(set_a & set_b) / union if union else 1.0, 6),
-        "sentiment_a": round(sentiment(a.words, a.counts).compound, 6),
-        "sentiment_b": round(sentiment(b.words, b.counts).compound, 6),
+        "words_a": len(words_a),
+        "words_b": len(words_b),
+        "vocabulary_overlap": round(
+            len(counts_a.keys() & counts_b.keys()) / union if union else 1.0, 6
+        ),
+        "sentiment_a": round(sentiment(words_a, counts_a).compound, 6),
+        "sentiment_b": round(sentiment(words_b, counts_b).compound, 6),
     }
+
+
+def _words(text: str) -> list[str]:
+    return lower_words(split_words(text.translate(APOSTROPHES)).tokens)
 
 
 def headline_text(metrics: dict[str, float]) -> str:

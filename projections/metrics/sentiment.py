@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from itertools import compress, repeat
@@ -42,8 +43,25 @@ class Sentiment:
     intensity: float
 
 
-def _is_negation(word: str) -> bool:
+def is_negation(word: str) -> bool:
     return word in _NEGATIONS or word.endswith("n't")
+
+
+def negated_valences(words: Sequence[str], negations: Sequence[int]) -> list[float]:
+    """The plain valences that a negation turns around (each is then × N_SCALAR).
+
+    ``negations``: the positions of the negating words, in order. A lexicon word is
+    negated once, by the earliest negation among the three words before it.
+    """
+    turned: list[float] = []
+    for number, index in enumerate(negations):
+        for after in range(index + 1, min(len(words), index + 1 + NEGATION_WINDOW)):
+            word = words[after]
+            if word in LEXICON and not any(
+                after - NEGATION_WINDOW <= earlier for earlier in negations[:number]
+            ):
+                turned.append(LEXICON[word])
+    return turned
 
 
 def sentiment(words: list[str], counts: Counter[str]) -> Sentiment:
@@ -60,17 +78,11 @@ def sentiment(words: list[str], counts: Counter[str]) -> Sentiment:
     negators = _NEGATIONS.intersection(counts).union(
         compress(counts, map(str.endswith, counts, repeat("n't")))
     )
-    flags = map(negators.__contains__, words) if negators else ()
-    for index in compress(range(len(words)), flags):
-        for after in range(index + 1, min(len(words), index + 1 + NEGATION_WINDOW)):
-            word = words[after]
-            if word in LEXICON and not any(
-                map(_is_negation, words[max(0, after - NEGATION_WINDOW) : index])
-            ):
-                # Replace one plain occurrence of this word by its negated valence.
-                plain = LEXICON[word]
-                valences.remove(plain)
-                valences.append(plain * N_SCALAR)
+    if negators:
+        negations = [i for i, word in enumerate(words) if word in negators]
+        for plain in negated_valences(words, negations):
+            valences.remove(plain)
+            valences.append(plain * N_SCALAR)
     total = math.fsum(valences)
     positive = sum(1 for v in valences if v > 0)
     negative = sum(1 for v in valences if v < 0)

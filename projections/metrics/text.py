@@ -1,64 +1,53 @@
-"""One message, tokenised once: every metric reads these shared pieces.
+"""Splitting a message into sentences and words: one regular expression, one pass.
 
-Words keep their case in ``tokens`` (proper nouns need it) and are lower-cased in
-``words`` (every count and overlap uses those). Sentences end at ``.``, ``!`` or ``?``
-followed by white space, or at a line break; their terminal punctuation stays on them,
-so a question is still a question after the split.
+Words keep their case (proper nouns need it); every count and overlap uses them
+lower-cased. Sentences end at ``.``, ``!`` or ``?`` followed by white space (closing
+quotes and brackets may come between), or at a line break; a sentence is a question
+when its last character is ``?``. Pieces without words are not sentences.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-# Both alternatives start with one of [\s"')\]]: the lookahead only lets the engine skip faster.
-SENTENCE_BREAK = re.compile(r"(?=[\s\"')\]])(?:(?<=[.!?])[\"')\]]*\s+|\n+)")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# A word, or a sentence break: terminal punctuation with what closes it and the white
+# space after it, or line breaks. Findall returns both, in order.
+WORD_OR_BREAK = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.!?][\"')\]]*\s+|\n+")
+_BREAK_STARTS = frozenset(".!?\n")
 
 
-@dataclass(frozen=True, slots=True)
-class MessageText:
-    """The shared tokenisation of one message."""
-
-    text: str
-    tokens: list[str]
-    words: list[str]
-    counts: Counter[str]
-    sentences: list[str]
-    sentence_lengths: list[int]
-    sentence_first_tokens: frozenset[int]
-    joined: str
-
-    @property
-    def word_count(self) -> int:
-        return len(self.words)
+class SplitText(NamedTuple):
+    tokens: list[str]  # the words, case kept
+    sentence_lengths: list[int]  # words per sentence
+    sentence_starts: list[int]  # the index in tokens of each sentence's first word
+    questions: int  # sentences ending with "?"
 
 
-def tokenise(text: str) -> MessageText:
-    """Split ``text`` into sentences and words (curly apostrophes become straight)."""
-    normal = text.translate(APOSTROPHES)
+def split_words(text: str) -> SplitText:
+    """Words and sentences of ``text`` (already with straight apostrophes)."""
     tokens: list[str] = []
-    sentences: list[str] = []
     lengths: list[int] = []
-    firsts: list[int] = []
-    for piece in SENTENCE_BREAK.split(normal):
-        found = WORD.findall(piece)
-        if not found:
-            continue
-        firsts.append(len(tokens))
-        tokens += found
-        sentences.append(piece.strip())
-        lengths.append(len(found))
-    words = list(map(str.lower, tokens))
-    return MessageText(
-        text=normal,
-        tokens=tokens,
-        words=words,
-        counts=Counter(words),
-        sentences=sentences,
-        sentence_lengths=lengths,
-        sentence_first_tokens=frozenset(firsts),
-        joined=f" {' '.join(words)} ",
-    )
+    starts: list[int] = []
+    questions = 0
+    begin = 0
+    for token in WORD_OR_BREAK.findall(text):
+        if token[0] not in _BREAK_STARTS:
+            tokens.append(token)
+        elif len(tokens) > begin:
+            starts.append(begin)
+            lengths.append(len(tokens) - begin)
+            questions += token[0] == "?"
+            begin = len(tokens)
+    if len(tokens) > begin:
+        starts.append(begin)
+        lengths.append(len(tokens) - begin)
+        questions += text.rstrip().endswith("?")
+    return SplitText(tokens, lengths, starts, questions)
+
+
+def lower_words(tokens: list[str]) -> list[str]:
+    """The tokens lower-cased (one call for all: they hold no spaces)."""
+    return " ".join(tokens).lower().split(" ") if tokens else []

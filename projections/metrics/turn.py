@@ -1,23 +1,36 @@
-"""Per-turn metrics of one conversation: feed messages in order, get one wide row per turn.
+"""Per-turn metrics of conversations: one wide row per turn where both agents spoke.
 
-A :class:`TurnMetrics` keeps what the history metrics need (each agent's vocabulary and
-recent messages, document frequencies for TF-IDF, the convergence trail) and nothing
-else, so a projection can rebuild it by feeding a conversation's earlier messages again.
-Row keys: ``a_*`` and ``b_*`` for each agent's metrics, unprefixed cross-agent ones.
+All conversations of a batch are computed together on arrays (``message_batch``): the
+history metrics (what an agent said before, the TF-IDF document frequencies, the shared
+vocabulary) are running totals over each conversation's messages in order, so a row
+depends only on its own conversation up to that turn. Row keys: ``a_*`` and ``b_*`` for
+each agent's metrics, unprefixed cross-agent ones. Definitions: docs/metrics.md.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import add, mul, not_, sub
-from typing import Any
+from dataclasses import dataclass
+
+import numpy as np
 
 from projections.metrics import lexicons as lx
+from projections.metrics.columnar import (
+    Floats,
+    Ints,
+    chains,
+    closeness,
+    cosine_rows,
+    factorize,
+    first_appearances,
+    jaccard,
+    per_code,
+    ranges,
+    running_total,
+    safe_divide,
+    shifted,
+    total,
+)
 from projections.metrics.convergence import (
     DEFAULT_PROFILE,
     PROFILES,
@@ -27,14 +40,11 @@ from projections.metrics.convergence import (
     weighted_score,
     window_components,
 )
-from projections.metrics.message import MESSAGE_METRICS, AnalysedMessage, analyse
+from projections.metrics.message_batch import MAX_NGRAM, MESSAGE_METRICS, MessageBatch
 
 METRICS_VERSION = "1"
 REPETITION_WINDOW = 5
 TOPIC_WINDOW = 4
-MIMICRY_MAX_N = 6  # message_ngram_sets spells out n = 2…6
-RHYTHM_BIN_WORDS = 5
-RHYTHM_BINS = 8
 
 HISTORY_METRICS = (
     "turn_repetition",
@@ -81,325 +91,463 @@ COLUMNS: tuple[str, ...] = (
     + tuple(f"b_{name}" for name in AGENT_METRICS)
     + CROSS_METRICS
 )
-
-_A_COLUMNS = COLUMNS[: len(AGENT_METRICS)]
-_B_COLUMNS = COLUMNS[len(AGENT_METRICS) : 2 * len(AGENT_METRICS)]
+# Columns that are None (stored as NaN in the arrays) when there is nothing to compare.
+_OPTIONAL = [
+    i
+    for i, name in enumerate(COLUMNS)
+    if name.endswith(("turn_repetition", "topic_consistency"))
+    or name in ("convergence_velocity", "convergence_acceleration")
+]
 _PRONOUN_SLOTS = [lx.CATEGORY_NAMES.index(name) for name, _ in lx.PRONOUN_CATEGORIES]
 _MARKER_SLOTS = [lx.CATEGORY_NAMES.index(lex.name) for lex in lx.MARKER_LEXICONS]
 _STYLE_SLOTS = [i for i, name in enumerate(lx.CATEGORY_NAMES) if name.startswith("style_")]
-_LN = [0.0, *(math.log(i) for i in range(1, 200_002))]
 
 Row = dict[str, float | None]
+Message = tuple[int, str, str]  # (turn, agent "a" or "b", text)
 
 
 @dataclass
-class _Agent:
-    vocabulary: set[str] = field(default_factory=set)
-    recent: deque[frozenset[str]] = field(default_factory=lambda: deque(maxlen=REPETITION_WINDOW))
-    message: AnalysedMessage | None = None
-    row: Row = field(default_factory=dict)
-    entrained: int = 0
+class _Layout:
+    """Where every message sits: its conversation, agent, position, and the turn rows."""
+
+    conversation: Ints
+    agent: Ints  # 0 for a, 1 for b
+    position: Ints  # index within its conversation
+    conversation_start: Ints  # index of its conversation's first message
+    row_conversation: Ints
+    row_turn: Ints
+    row_a: Ints  # the latest message of each agent when the turn completed
+    row_b: Ints
+    row_end: Ints  # the message that completed the turn
 
 
-def _ln(n: int) -> float:
-    return _LN[n] if n < len(_LN) else math.log(n)
+def batch_turn_rows(
+    conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+) -> list[list[tuple[int, Row]]]:
+    """(turn, row) for every complete turn of each conversation, computed in one batch.
 
-
-def cosine(left: Sequence[float], right: Sequence[float]) -> float:
-    """Cosine of two count vectors; two zero vectors are alike (1), one zero is 0."""
-    norm_l = math.sqrt(sum(x * x for x in left))
-    norm_r = math.sqrt(sum(x * x for x in right))
-    if norm_l == 0 and norm_r == 0:
-        return 1.0
-    if norm_l == 0 or norm_r == 0:
-        return 0.0
-    return sum(x * y for x, y in zip(left, right, strict=True)) / (norm_l * norm_r)
-
-
-def sparse_cosine(left: Mapping[str, float], right: Mapping[str, float]) -> float:
-    """Cosine of two sparse vectors (0 when either is empty)."""
-    if not left or not right:
-        return 0.0
-    # The dot product runs over a set (hash order): fsum is exact, so the order cannot matter.
-    dot = math.fsum(left[k] * right[k] for k in left.keys() & right.keys())
-    norm = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(
-        sum(v * v for v in right.values())
+    Each conversation is its messages in order and its convergence weights (None: the
+    balanced profile).
+    """
+    texts = [text for messages, _ in conversations for _, _, text in messages]
+    layout = _layout(conversations)
+    batch = MessageBatch(texts)
+    own = batch.metrics()
+    history = _History(batch, layout)
+    own.update(history.message_metrics())
+    agents = np.column_stack([own[name] for name in AGENT_METRICS])
+    cross = _cross_metrics(batch, layout, own, history)
+    scores = _convergence(conversations, batch, layout)
+    for name, values in scores.items():
+        cross[name] = values
+    table = np.column_stack(
+        [agents[layout.row_a], agents[layout.row_b]]
+        + [cross[name][:, None] for name in CROSS_METRICS]
     )
-    return dot / norm if norm else 0.0
-
-
-def jaccard(left: AbstractSet[Any], right: AbstractSet[Any]) -> float:
-    common = len(left & right)
-    union = len(left) + len(right) - common  # |A ∪ B| without building the union
-    return common / union if union else 1.0
-
-
-def closeness(a: float, b: float) -> float:
-    """1 − |a − b| / max(|a|, |b|): 1 when equal, 0 when one is zero and the other is not."""
-    top = max(abs(a), abs(b))
-    return 1.0 if top == 0 else 1.0 - abs(a - b) / top
-
-
-def ngram_sets(words: list[str]) -> list[AbstractSet[tuple[str, ...]]]:
-    """Sets of the word n-grams of a message for n = 2…MIMICRY_MAX_N (index n − 2)."""
-    return [
-        set(zip(*(words[i:] for i in range(n)), strict=False)) for n in range(2, MIMICRY_MAX_N + 1)
-    ]
-
-
-def message_ngram_sets(message: AnalysedMessage) -> list[AbstractSet[tuple[str, ...]]]:
-    """:func:`ngram_sets` (n = 2…6), reusing the message's bigram and trigram counts.
-
-    Real sets, not key views: set operations then reuse the stored hashes of the tuples.
-    """
-    w = message.text.words
-    return [
-        set(message.bigrams),
-        set(message.trigrams),
-        set(zip(w, w[1:], w[2:], w[3:], strict=False)),
-        set(zip(w, w[1:], w[2:], w[3:], w[4:], strict=False)),
-        set(zip(w, w[1:], w[2:], w[3:], w[4:], w[5:], strict=False)),
-    ]
-
-
-def mimicry(
-    source: list[AbstractSet[tuple[str, ...]]], target: list[AbstractSet[tuple[str, ...]]]
-) -> float:
-    """Share of the source's n-grams (n = 2…6) found in the target's, weighted by n − 1.
-
-    Only n up to the shorter message's word count take part (the earlier tool's rule).
-    """
-    sizes = [n for n, grams in enumerate(source, 2) if grams and target[n - 2]]
-    max_n = max(sizes, default=0)
-    if max_n < 2:
-        return 0.0
-    total = 0.0
-    for n in range(2, max_n + 1):
-        grams = source[n - 2]
-        total += (n - 1) * len(grams & target[n - 2]) / len(grams)
-    return total / sum(range(1, max_n))
-
-
-def rhythm(lengths: list[int]) -> list[int]:
-    """Histogram of sentence lengths in bins of 5 words (the last bin open-ended)."""
-    bins = [0] * RHYTHM_BINS
-    for length in lengths:
-        bins[min(RHYTHM_BINS - 1, (length - 1) // RHYTHM_BIN_WORDS)] += 1
-    return bins
-
-
-class TurnMetrics:
-    """The metrics calculator of one conversation (feed it every message in order)."""
-
-    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
-        self._weights = dict(weights or PROFILES[DEFAULT_PROFILE])
-        self._agents = {"a": _Agent(), "b": _Agent()}
-        self._shapes: deque[tuple[str, MessageShape]] = deque(maxlen=WINDOW)
-        self._last: tuple[int, AnalysedMessage, float] | None = None  # (N, message, TF-IDF norm)
-        self._recent_counts: deque[Counter[str]] = deque(maxlen=TOPIC_WINDOW)
-        self._context: dict[str, int] = {}  # the counts of the recent messages, summed
-        self._document_frequency: Counter[str] = Counter()
-        self._ln_frequency: dict[str, float] = {}  # ln(1 + df) of every word seen
-        self._documents = 0
-        self._base = 0.0  # ln(1 + N) + 1
-        self._shared = 0  # |vocabulary a ∩ vocabulary b|, kept up to date incrementally
-        self._scores: list[float] = []
-
-    def add_message(self, agent: str, text: str) -> None:
-        """Record one completed message of ``agent`` ("a" or "b")."""
-        analysed = analyse(text)
-        me, other = self._agents[agent], self._agents["b" if agent == "a" else "a"]
-        words = analysed.text.counts
-        current = frozenset(words)
-        new = current - me.vocabulary
-        self._documents += 1
-        self._document_frequency.update(current)
-        self._base = _ln(1 + self._documents) + 1.0
-        seen = list(current)
-        frequency = map(self._document_frequency.__getitem__, seen)
-        self._ln_frequency.update(
-            zip(seen, map(_LN.__getitem__, map(add, repeat(1), frequency)), strict=True)
-        )
-        row: Row = dict(analysed.metrics)
-        row["turn_repetition"] = (
-            sum(len(current & prev) / len(prev) if prev else 0.0 for prev in me.recent)
-            / len(me.recent)
-            if me.recent
-            else None
-        )
-        row["new_words"] = len(new)
-        row["new_word_ratio"] = len(new) / len(current) if current else 0.0
-        norm = self._norm(words)
-        self._last = (self._documents, analysed, norm)
-        row["topic_consistency"] = (
-            self._cosine(words, norm, self._context, self._norm(self._context))
-            if self._recent_counts
-            else None
-        )
-        me.entrained = len(new & other.vocabulary)
-        self._shared += len(new & other.vocabulary)
-        me.vocabulary |= new
-        row["cumulative_vocabulary"] = len(me.vocabulary)
-        me.recent.append(current)
-        me.message = analysed
-        me.row = row
-        context = self._context
-        # The context's order (insertion, a word re-inserted at the end after it left)
-        # fixes the summation order of its norm: keep it exactly.
-        if len(self._recent_counts) == TOPIC_WINDOW:
-            oldest = self._recent_counts[0]
-            keys = list(oldest)
-            left = list(map(sub, map(context.__getitem__, keys), oldest.values()))
-            context.update(zip(keys, left, strict=True))
-            for word in compress(keys, map(not_, left)):
-                del context[word]
-        keys = list(words)
-        totals = list(map(add, map(context.get, keys, repeat(0)), words.values()))
-        context.update(zip(keys, totals, strict=True))
-        self._recent_counts.append(words)
-        self._shapes.append((agent, build_shape(text, current)))
-
-    # TF-IDF weight of a word: count × (ln((1+N)/(1+df)) + 1), N messages so far (smoothed
-    # IDF), i.e. count × (base − ln(1+df)). Topic consistency is the cosine of a message
-    # with the previous TOPIC_WINDOW messages together. The weights are computed where
-    # needed, never stored: the same operations, so the same floats, as a dict of them.
-
-    def _norm(self, counts: Mapping[str, int]) -> float:
-        """Euclidean norm of the TF-IDF weights, squares summed in the counts' order."""
-        idf = map(sub, repeat(self._base), map(self._ln_frequency.__getitem__, counts))
-        values = list(map(mul, counts.values(), idf))
-        return math.sqrt(sum(map(mul, values, values)))
-
-    def _cosine(
-        self, left: Mapping[str, int], left_norm: float, right: Mapping[str, int], right_norm: float
-    ) -> float:
-        """:func:`sparse_cosine` of the TF-IDF weights of two count tables."""
-        if not left or not right:
-            return 0.0
-        common = left.keys() & right.keys()
-        idf = list(map(sub, repeat(self._base), map(self._ln_frequency.__getitem__, common)))
-        weights_left = map(mul, map(left.__getitem__, common), idf)
-        weights_right = map(mul, map(right.__getitem__, common), idf)
-        dot = math.fsum(map(mul, weights_left, weights_right))
-        norm = left_norm * right_norm
-        return dot / norm if norm else 0.0
-
-    def _message_norm(self, message: AnalysedMessage) -> float:
-        """:meth:`_norm` of a message's counts, reused when it was the last one added."""
-        if self._last is not None:
-            documents, last, norm = self._last
-            if last is message and documents == self._documents:
-                return norm
-        return self._norm(message.text.counts)
-
-    def complete_turn(self) -> Row:
-        """The row of the turn whose two messages were just added."""
-        a, b = self._agents["a"], self._agents["b"]
-        ma, mb = a.message, b.message
-        if ma is None or mb is None:
-            raise ValueError("a turn needs one message from each agent")
-        row: Row = dict(zip(_A_COLUMNS, map(a.row.__getitem__, AGENT_METRICS), strict=True))
-        row.update(zip(_B_COLUMNS, map(b.row.__getitem__, AGENT_METRICS), strict=True))
-        row.update(self._cross(ma, mb, a.entrained, b.entrained))
-        return row
-
-    def _cross(self, ma: AnalysedMessage, mb: AnalysedMessage, from_b: int, from_a: int) -> Row:
-        xa, xb = ma.metrics, mb.metrics
-        ca, cb = ma.text.counts, mb.text.counts
-        wa, wb = ma.text.words, mb.text.words
-        na, nb = len(wa), len(wb)
-        set_a, set_b = set(ca), set(cb)
-        common = set_a & set_b
-        grams_a, grams_b = message_ngram_sets(ma), message_ngram_sets(mb)
-        vocab_a, vocab_b = self._agents["a"].vocabulary, self._agents["b"].vocabulary
-        union_all = len(vocab_a) + len(vocab_b) - self._shared
-        sentences_a, sentences_b = xa["sentence_count"], xb["sentence_count"]
-        avg_a, avg_b = xa["avg_sentence_length"], xb["avg_sentence_length"]
-        top_sentences = max(sentences_a, sentences_b)
-        top_avg = max(avg_a, avg_b)
-        structural = 0.5 * (
-            1 - abs(sentences_a - sentences_b) / top_sentences if top_sentences else 1.0
-        ) + 0.5 * (1 - abs(avg_a - avg_b) / top_avg if top_avg else 1.0)
-        style = [
-            1 - abs(pa - pb) / (pa + pb + 0.0001)
-            for pa, pb in (
-                (ma.categories[s] / na if na else 0.0, mb.categories[s] / nb if nb else 0.0)
-                for s in _STYLE_SLOTS
-            )
-        ]
-        parts = window_components(self._shapes)
-        assert parts is not None
-        score = weighted_score(parts, self._weights)
-        velocity = score - self._scores[-1] if self._scores else None
-        previous_velocity = self._scores[-1] - self._scores[-2] if len(self._scores) >= 2 else None
-        self._scores.append(score)
-        return {
-            "vocabulary_overlap": jaccard(set_a, set_b),
-            "cumulative_convergence": self._shared / union_all if union_all else 1.0,
-            "cross_repetition": (
-                2
-                * sum(map(min, map(ca.__getitem__, common), map(cb.__getitem__, common)))
-                / (na + nb)
-                if na + nb
-                else 0.0
-            ),
-            "mimicry_a_to_b": mimicry(grams_a, grams_b),
-            "mimicry_b_to_a": mimicry(grams_b, grams_a),
-            "bigram_overlap": jaccard(grams_a[0], grams_b[0]),
-            "trigram_overlap": jaccard(grams_a[1], grams_b[1]),
-            "tfidf_similarity": self._cosine(
-                ca, self._message_norm(ma), cb, self._message_norm(mb)
-            ),
-            "length_convergence": min(na, nb) / max(na, nb) if max(na, nb) else 1.0,
-            "structural_similarity": structural,
-            "style_matching": sum(style) / len(style),
-            "rhythm_convergence": cosine(
-                rhythm(ma.text.sentence_lengths), rhythm(mb.text.sentence_lengths)
-            ),
-            "sentiment_convergence": 1
-            - abs(xa["sentiment_compound"] - xb["sentiment_compound"]) / 2,
-            "formality_convergence": 1 - abs(xa["formality_score"] - xb["formality_score"]),
-            "readability_convergence": 1
-            - min(1.0, abs(xa["flesch_reading_ease"] - xb["flesch_reading_ease"]) / 100),
-            "lexical_diversity_convergence": closeness(xa["mtld"], xb["mtld"]),
-            "pronoun_convergence": cosine(
-                [ma.categories[s] for s in _PRONOUN_SLOTS],
-                [mb.categories[s] for s in _PRONOUN_SLOTS],
-            ),
-            "marker_alignment": cosine(
-                [ma.categories[s] for s in _MARKER_SLOTS],
-                [mb.categories[s] for s in _MARKER_SLOTS],
-            ),
-            "entropy_similarity": closeness(xa["word_entropy"], xb["word_entropy"]),
-            "turn_taking_balance": na / (na + nb) if na + nb else 0.5,
-            "entrainment_a_from_b": from_b,
-            "entrainment_b_from_a": from_a,
-            "convergence_content": parts["content"],
-            "convergence_structure": parts["structure"],
-            "convergence_sentences": parts["sentences"],
-            "convergence_length": parts["length"],
-            "convergence_punctuation": parts["punctuation"],
-            "convergence": score,
-            "convergence_velocity": velocity,
-            "convergence_acceleration": (
-                velocity - previous_velocity
-                if velocity is not None and previous_velocity is not None
-                else None
-            ),
-        }
+    result: list[list[tuple[int, Row]]] = [[] for _ in conversations]
+    for conversation, turn, values in zip(
+        layout.row_conversation.tolist(), layout.row_turn.tolist(), table.tolist(), strict=True
+    ):
+        row: Row = dict(zip(COLUMNS, values, strict=True))
+        for index in _OPTIONAL:
+            if values[index] != values[index]:  # NaN: nothing to compare yet
+                row[COLUMNS[index]] = None
+        result[conversation].append((turn, row))
+    return result
 
 
 def conversation_turn_rows(
-    messages: Sequence[tuple[int, str, str]], weights: Mapping[str, float] | None = None
+    messages: Sequence[Message], weights: Mapping[str, float] | None = None
 ) -> list[tuple[int, Row]]:
     """(turn, row) for every complete turn of ``messages`` ((turn, agent, text) in order)."""
-    calculator = TurnMetrics(weights)
-    rows: list[tuple[int, Row]] = []
-    spoken: dict[int, set[str]] = {}
-    for turn, agent, text in messages:
-        calculator.add_message(agent, text)
-        seen = spoken.setdefault(turn, set())
-        seen.add(agent)
-        if seen == {"a", "b"}:
-            rows.append((turn, calculator.complete_turn()))
-    return rows
+    return batch_turn_rows([(messages, weights)])[0]
+
+
+def _layout(conversations: Sequence[tuple[Sequence[Message], object]]) -> _Layout:
+    conversation: list[int] = []
+    agent: list[int] = []
+    position: list[int] = []
+    start: list[int] = []
+    rows: list[tuple[int, int, int, int, int]] = []
+    for number, (messages, _) in enumerate(conversations):
+        first = len(conversation)
+        latest: dict[str, int] = {}
+        spoken: dict[int, set[str]] = {}
+        for offset, (turn, speaker, _) in enumerate(messages):
+            if speaker not in ("a", "b"):
+                raise ValueError(f"agent must be 'a' or 'b', not {speaker!r}")
+            index = first + offset
+            conversation.append(number)
+            agent.append(speaker == "b")
+            position.append(offset)
+            start.append(first)
+            latest[speaker] = index
+            seen = spoken.setdefault(turn, set())
+            seen.add(speaker)
+            if len(seen) == 2:
+                rows.append((number, turn, latest["a"], latest["b"], index))
+    columns = np.array(rows, dtype=np.int64).reshape(len(rows), 5)
+    return _Layout(
+        conversation=np.array(conversation, dtype=np.int64),
+        agent=np.array(agent, dtype=np.int64),
+        position=np.array(position, dtype=np.int64),
+        conversation_start=np.array(start, dtype=np.int64),
+        row_conversation=columns[:, 0],
+        row_turn=columns[:, 1],
+        row_a=columns[:, 2],
+        row_b=columns[:, 3],
+        row_end=columns[:, 4],
+    )
+
+
+class _History:
+    """Running totals over each conversation: vocabularies, document frequencies."""
+
+    def __init__(self, batch: MessageBatch, layout: _Layout) -> None:
+        self.batch, self.layout = batch, layout
+        size, width = batch.size, batch.width
+        message, word = batch.pair_message, batch.pair_word
+        conversation = layout.conversation[message]
+        speaker = layout.agent[message]
+        # Each agent's vocabulary: the first time (conversation, agent, word) appears.
+        agent_codes, _ = factorize((conversation * 2 + speaker) * width + word)
+        self.agent_words = chains(agent_codes)
+        first = first_appearances(agent_codes)
+        self.new_words = total(message[first], None, size)
+        self.vocabulary = [
+            running_total(
+                np.where(layout.agent == x, self.new_words, 0.0), layout.conversation_start
+            )
+            for x in (0, 1)
+        ]
+        # Shared vocabulary: a word counts from the message where the second agent uses it.
+        first_message, first_word, first_speaker = message[first], word[first], speaker[first]
+        words_of, distinct = factorize(conversation[first] * width + first_word)
+        never = np.iinfo(np.int64).max
+        first_use = [np.full(distinct, never, dtype=np.int64) for _ in (0, 1)]
+        for x in (0, 1):
+            mine = first_speaker == x
+            first_use[x][words_of[mine]] = first_message[mine]
+        both = (first_use[0] != never) & (first_use[1] != never)
+        shared_from = np.maximum(first_use[0], first_use[1])[both]
+        self.shared = running_total(total(shared_from, None, size), layout.conversation_start)
+        other_first = np.where(first_speaker == 0, first_use[1][words_of], first_use[0][words_of])
+        self.entrained = total(first_message[other_first < first_message], None, size)
+        # Each word's occurrences in its conversation, in message order; the document
+        # frequency of a word at a message is its occurrence number there.
+        word_codes, _ = factorize(conversation * width + word)
+        self.words = chains(word_codes)
+        self.word_codes = word_codes
+        self.document_frequency = np.empty(len(word_codes), dtype=np.int64)
+        self.document_frequency[self.words.order] = self.words.occurrence
+        self.base = np.log(1.0 + (layout.position + 1.0)) + 1.0  # ln(1 + N) + 1
+
+    def message_metrics(self) -> dict[str, Floats]:
+        layout, unique = self.layout, total(self.batch.pair_message, None, self.batch.size)
+        spoken = np.where(layout.agent == 0, self.vocabulary[0], self.vocabulary[1])
+        return {
+            "turn_repetition": self._turn_repetition(unique),
+            "new_words": self.new_words,
+            "new_word_ratio": safe_divide(self.new_words, unique),
+            "cumulative_vocabulary": spoken,
+            "topic_consistency": self._topic_consistency(),
+        }
+
+    def _turn_repetition(self, unique: Floats) -> Floats:
+        """Mean share of each of the agent's last 5 messages' words found in this one.
+
+        Along each (agent, word) chain, an earlier entry d messages of that agent back
+        means the word is in the agent's d-th previous message.
+        """
+        batch, layout, chain = self.batch, self.layout, self.agent_words
+        size, window = batch.size, REPETITION_WINDOW
+        group = layout.conversation * 2 + layout.agent
+        spoken = chains(group)  # each agent's messages in order
+        number = np.empty(size, dtype=np.int64)  # index among the agent's messages
+        number[spoken.order] = spoken.occurrence - 1
+        message = batch.pair_message[chain.order]
+        hits = np.zeros(size * (window + 1))
+        for shift in range(1, window + 1):
+            distance = number[message] - number[shifted(message, shift)]
+            near = chain.follows(shift) & (distance <= window)
+            hits += total(message[near] * (window + 1) + distance[near], None, len(hits))
+        common = hits.reshape(size, window + 1)
+        summed = np.zeros(size)
+        counted = np.zeros(size)
+        for back in range(window, 0, -1):  # oldest first, as a running sum
+            before = np.full(size, -1, dtype=np.int64)
+            earlier = spoken.follows(back)
+            before[spoken.order[earlier]] = shifted(spoken.order, back)[earlier]
+            has = before >= 0
+            share = safe_divide(common[:, back], unique[np.maximum(before, 0)])
+            summed = summed + np.where(has, share, 0.0)
+            counted += has
+        return np.where(counted > 0, safe_divide(summed, counted), np.nan)
+
+    def _topic_consistency(self) -> Floats:
+        """TF-IDF cosine of each message with the previous 4 messages taken together.
+
+        Each (message, word) of that comparison is owned by the word's latest occurrence
+        at or before the message: its chain entry has the document frequency then, and
+        the entries just before it in the chain hold the counts in the window.
+        """
+        batch, layout, chain = self.batch, self.layout, self.words
+        size, window = batch.size, TOPIC_WINDOW
+        message = batch.pair_message[chain.order]
+        count = batch.pair_count[chain.order].astype(np.float64)
+        next_message = np.full(len(message), np.iinfo(np.int64).max, dtype=np.int64)
+        next_same = np.zeros(len(message), dtype=bool)
+        if len(message) > 1:
+            next_message[:-1] = message[1:]
+            next_same[:-1] = chain.code[1:] == chain.code[:-1]
+        earlier = [
+            (chain.follows(s), shifted(message, s), shifted(count, s)) for s in range(1, window + 1)
+        ]
+        targets, own, context, frequency = [], [], [], []
+        for k in range(window + 1):
+            target = message + k
+            valid = target < size
+            valid[valid] = layout.conversation[target[valid]] == layout.conversation[message[valid]]
+            valid &= ~(next_same & (next_message <= target))
+            recent = count * (k > 0)
+            for same, before, before_count in earlier:
+                recent = recent + np.where(same & (before >= target - window), before_count, 0.0)
+            targets.append(target[valid])
+            own.append(count[valid] * (k == 0))
+            context.append(recent[valid])
+            frequency.append(chain.occurrence[valid])
+        target = np.concatenate(targets)
+        idf = self.base[target] - np.log(1.0 + np.concatenate(frequency))
+        left, right = np.concatenate(own) * idf, np.concatenate(context) * idf
+        dot = total(target, left * right, size)
+        norms = np.sqrt(total(target, left * left, size)) * np.sqrt(
+            total(target, right * right, size)
+        )
+        return np.where(layout.position == 0, np.nan, safe_divide(dot, norms))
+
+
+def _cross_metrics(
+    batch: MessageBatch, layout: _Layout, own: dict[str, Floats], history: _History
+) -> dict[str, Floats]:
+    a, b, end = layout.row_a, layout.row_b, layout.row_end
+    rows = len(a)
+    n = own["word_count"]
+    na, nb = n[a], n[b]
+    unique = own["vocabulary_size"]
+    # The words of both messages of each turn, with their counts and frequencies then.
+    starts = np.searchsorted(batch.pair_message, np.arange(batch.size + 1))
+    first = np.minimum(a, b)
+    index, row = ranges(starts[first], starts[end + 1])
+    message, count = batch.pair_message[index], batch.pair_count[index]
+    codes, distinct = factorize(row * batch.width + batch.pair_word[index])
+    count_a = total(codes, np.where(message == a[row], count, 0), distinct)
+    count_b = total(codes, np.where(message == b[row], count, 0), distinct)
+    latest = np.zeros(distinct, dtype=np.int64)
+    np.maximum.at(latest, codes, history.document_frequency[index])
+    owner = per_code(codes, row, distinct)
+    idf = history.base[end[owner]] - np.log(1.0 + latest)
+    weight_a, weight_b = count_a * idf, count_b * idf
+    norms = np.sqrt(total(owner, weight_a * weight_a, rows)) * np.sqrt(
+        total(owner, weight_b * weight_b, rows)
+    )
+    common = total(owner, (count_a > 0) & (count_b > 0), rows)
+    shared, vocab_a, vocab_b = (
+        history.shared[end],
+        history.vocabulary[0][end],
+        history.vocabulary[1][end],
+    )
+    overlaps = _ngram_overlaps(batch, a, b)
+    sentences_a, sentences_b = own["sentence_count"][a], own["sentence_count"][b]
+    average_a, average_b = own["avg_sentence_length"][a], own["avg_sentence_length"][b]
+    rhythm = batch.rhythm()
+    categories = batch.categories
+    per_word_a = safe_divide(np.ones(rows), na)[:, None] * categories[a][:, _STYLE_SLOTS]
+    per_word_b = safe_divide(np.ones(rows), nb)[:, None] * categories[b][:, _STYLE_SLOTS]
+    style = 1 - np.abs(per_word_a - per_word_b) / (per_word_a + per_word_b + 0.0001)
+    return {
+        "vocabulary_overlap": jaccard(common, unique[a], unique[b]),
+        "cumulative_convergence": safe_divide(shared, vocab_a + vocab_b - shared, default=1.0),
+        "cross_repetition": safe_divide(
+            2 * total(owner, np.minimum(count_a, count_b), rows), na + nb
+        ),
+        "mimicry_a_to_b": _mimicry(overlaps, "a", na, nb),
+        "mimicry_b_to_a": _mimicry(overlaps, "b", na, nb),
+        "bigram_overlap": jaccard(*overlaps[2]),
+        "trigram_overlap": jaccard(*overlaps[3]),
+        "tfidf_similarity": safe_divide(total(owner, weight_a * weight_b, rows), norms),
+        "length_convergence": safe_divide(np.minimum(na, nb), np.maximum(na, nb), default=1.0),
+        "structural_similarity": 0.5 * closeness(sentences_a, sentences_b)
+        + 0.5 * closeness(average_a, average_b),
+        "style_matching": style.sum(axis=1) / len(_STYLE_SLOTS),
+        "rhythm_convergence": cosine_rows(rhythm[a], rhythm[b]),
+        "sentiment_convergence": 1
+        - np.abs(own["sentiment_compound"][a] - own["sentiment_compound"][b]) / 2,
+        "formality_convergence": 1 - np.abs(own["formality_score"][a] - own["formality_score"][b]),
+        "readability_convergence": 1
+        - np.minimum(
+            1.0, np.abs(own["flesch_reading_ease"][a] - own["flesch_reading_ease"][b]) / 100
+        ),
+        "lexical_diversity_convergence": closeness(own["mtld"][a], own["mtld"][b]),
+        "pronoun_convergence": cosine_rows(
+            categories[a][:, _PRONOUN_SLOTS], categories[b][:, _PRONOUN_SLOTS]
+        ),
+        "marker_alignment": cosine_rows(
+            categories[a][:, _MARKER_SLOTS], categories[b][:, _MARKER_SLOTS]
+        ),
+        "entropy_similarity": closeness(own["word_entropy"][a], own["word_entropy"][b]),
+        "turn_taking_balance": safe_divide(na, na + nb, default=0.5),
+        "entrainment_a_from_b": history.entrained[a],
+        "entrainment_b_from_a": history.entrained[b],
+    }
+
+
+def _ngram_overlaps(
+    batch: MessageBatch, a: Ints, b: Ints
+) -> dict[int, tuple[Floats, Floats, Floats]]:
+    """For n = 2…6: (shared distinct n-grams, A's distinct n-grams, B's) of each turn.
+
+    Bigrams and trigrams are compared as arrays; a longer n-gram can only be shared
+    when its first trigram is, so n = 4…6 are compared in Python for those turns alone.
+    """
+    rows = len(a)
+    overlaps: dict[int, tuple[Floats, Floats, Floats]] = {}
+    for n in (2, 3):
+        sets = batch.ngrams[n]
+        sizes = total(sets.message, None, batch.size)
+        starts = np.searchsorted(sets.message, np.arange(batch.size + 1))
+        index_a, row_a = ranges(starts[a], starts[a + 1])
+        index_b, row_b = ranges(starts[b], starts[b + 1])
+        grams = int(sets.gram.max()) + 1 if len(sets.gram) else 1
+        codes, distinct = factorize(
+            np.concatenate([row_a * grams + sets.gram[index_a], row_b * grams + sets.gram[index_b]])
+        )
+        in_b = np.zeros(distinct, dtype=bool)
+        in_b[codes[len(index_a) :]] = True
+        common = total(row_a[in_b[codes[: len(index_a)]]], None, rows)
+        overlaps[n] = (common, sizes[a], sizes[b])
+    overlaps.update(_long_ngram_overlaps(batch, a, b))
+    return overlaps
+
+
+def _long_ngram_overlaps(
+    batch: MessageBatch, a: Ints, b: Ints
+) -> dict[int, tuple[Floats, Floats, Floats]]:
+    """:func:`_ngram_overlaps` for n = 4…6, coding only the n-grams that can matter.
+
+    An n-gram at position p recurs in its message, or is shared with the other message of
+    its turn, only if the (n−1)-grams at p and p + 1 do or are. Every other n-gram is
+    unique in its message and not shared, so each step codes just the candidates (a small
+    share of the positions) and counts the rest.
+    """
+    rows = len(a)
+    words, owner = batch.words, batch.message_of
+    row_of = np.full(batch.size, -1, dtype=np.int64)
+    side = np.zeros(batch.size, dtype=np.int64)
+    partner = np.full(batch.size, -1, dtype=np.int64)
+    row_of[a], partner[a] = np.arange(rows), b
+    row_of[b], partner[b], side[b] = np.arange(rows), a, 1
+    trigrams = batch.ngrams[3]
+    codes, recurs = trigrams.at, trigrams.recurs
+    grams = int(trigrams.gram.max()) + 1 if len(trigrams.gram) else 1
+    position = np.flatnonzero((codes >= 0) & (partner[owner] >= 0))
+    known = trigrams.message * grams + trigrams.gram
+    query = partner[owner[position]] * grams + codes[position]
+    found, _ = factorize(np.concatenate([known, query]))
+    shared = np.zeros(len(words), dtype=bool)
+    shared[position] = found[len(known) :] < len(known)
+    n_words = batch.word_count.astype(np.float64)
+    result: dict[int, tuple[Floats, Floats, Floats]] = {}
+    for n in range(4, MAX_NGRAM + 1):
+        span = max(0, len(words) - n + 1)
+        wanted = shared | recurs
+        candidate = np.flatnonzero(
+            wanted[:span] & wanted[1 : span + 1] & (owner[:span] == owner[n - 1 : n - 1 + span])
+        )
+        local, distinct = factorize(codes[candidate] * batch.width + words[candidate + n - 1])
+        message = owner[candidate]
+        # Recurring in its message: every occurrence after the first leaves the count.
+        in_message, pairs = factorize(message * max(1, distinct) + local)
+        repeats = np.bincount(in_message, minlength=pairs)
+        later = total(message[~first_appearances(in_message)], None, batch.size)
+        sizes = np.maximum(0.0, n_words - n + 1) - later
+        # Shared with the other message of its turn: present on both sides.
+        rowed = row_of[message] >= 0
+        keys = np.where(rowed, row_of[message], 0) * max(1, distinct) + local
+        key_codes, keyed = factorize(keys)
+        seen_on = np.zeros((2, keyed), dtype=bool)
+        seen_on[side[message][rowed], key_codes[rowed]] = True
+        both = (seen_on[0] & seen_on[1])[key_codes] & rowed
+        common = total(row_of[message][both & first_appearances(key_codes)], None, rows)
+        result[n] = (common, sizes[a], sizes[b])
+        codes = np.full(len(words), -1, dtype=np.int64)
+        codes[candidate] = local
+        shared = np.zeros(len(words), dtype=bool)
+        shared[candidate] = both
+        recurs = np.zeros(len(words), dtype=bool)
+        recurs[candidate] = repeats[in_message] > 1
+    return result
+
+
+def _mimicry(
+    overlaps: dict[int, tuple[Floats, Floats, Floats]], source: str, na: Floats, nb: Floats
+) -> Floats:
+    """Share of the source's n-grams (n = 2…6) found in the other's, weighted by n − 1.
+
+    Only n up to the shorter message's word count take part (the earlier tool's rule).
+    """
+    longest = np.minimum(MAX_NGRAM, np.minimum(na, nb))
+    summed = np.zeros(len(na))
+    for n in range(2, MAX_NGRAM + 1):
+        common, size_a, size_b = overlaps[n]
+        share = safe_divide(common, size_a if source == "a" else size_b)
+        summed = summed + np.where(n <= longest, (n - 1) * share, 0.0)
+    return np.where(longest >= 2, safe_divide(summed, longest * (longest - 1) / 2), 0.0)
+
+
+def _convergence(
+    conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+    batch: MessageBatch,
+    layout: _Layout,
+) -> dict[str, Floats]:
+    """The conductor's convergence function over each turn's window, and its changes."""
+    shapes: list[MessageShape] = []
+    for scanned, (_, _, text) in zip(
+        batch.scans, (m for messages, _ in conversations for m in messages), strict=True
+    ):
+        shapes.append(build_shape(text, frozenset(scanned.words)))
+    names = ("content", "structure", "sentences", "length", "punctuation")
+    values: dict[str, list[float | None]] = {name: [] for name in names}
+    score: list[float] = []
+    velocity: list[float | None] = []
+    acceleration: list[float | None] = []
+    trail: list[float] = []
+    previous_conversation = -1
+    agents = layout.agent.tolist()
+    for conversation, end in zip(
+        layout.row_conversation.tolist(), layout.row_end.tolist(), strict=True
+    ):
+        if conversation != previous_conversation:
+            trail, previous_conversation = [], conversation
+        weights = conversations[conversation][1] or PROFILES[DEFAULT_PROFILE]
+        begin = max(int(layout.conversation_start[end]), end - WINDOW + 1)
+        window = [("b" if agents[i] else "a", shapes[i]) for i in range(begin, end + 1)]
+        parts = window_components(window)
+        assert parts is not None
+        for name in names:
+            values[name].append(parts[name])
+        current = weighted_score(parts, weights)
+        velocity.append(current - trail[-1] if trail else None)
+        acceleration.append(
+            (current - trail[-1]) - (trail[-1] - trail[-2]) if len(trail) >= 2 else None
+        )
+        trail.append(current)
+        score.append(current)
+    out = {f"convergence_{name}": _floats(values[name]) for name in names}
+    out["convergence"] = _floats(score)
+    out["convergence_velocity"] = _floats(velocity)
+    out["convergence_acceleration"] = _floats(acceleration)
+    return out
+
+
+def _floats(values: Sequence[float | None]) -> Floats:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

@@ -10,12 +10,12 @@ import math
 
 import pytest
 
-from projections.metrics.message import analyse, mtld
+from projections.metrics.message import message_metrics, mtld
 from projections.metrics.sentiment import LEXICON
 
 
 def metrics(text: str) -> dict[str, float]:
-    return analyse(text).metrics
+    return message_metrics(text)[0]
 
 
 def test_basic_counts_and_diversity_of_a_two_sentence_text():

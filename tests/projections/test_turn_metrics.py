@@ -7,17 +7,17 @@ import math
 import pytest
 
 from projections.metrics import PROFILES, WeightsError, conversation_convergence, parse_weights
-from projections.metrics.turn import COLUMNS, TurnMetrics, conversation_turn_rows
+from projections.metrics.turn import COLUMNS, conversation_turn_rows
 
 
 def two_turns() -> list[dict[str, float | None]]:
-    calculator = TurnMetrics()
-    rows = []
-    for a, b in (("apple banana cherry", "apple banana date"), ("apple egg", "fig")):
-        calculator.add_message("a", a)
-        calculator.add_message("b", b)
-        rows.append(calculator.complete_turn())
-    return rows
+    pairs = (("apple banana cherry", "apple banana date"), ("apple egg", "fig"))
+    messages = [
+        (turn, agent, text)
+        for turn, pair in enumerate(pairs, 1)
+        for agent, text in zip("ab", pair, strict=True)
+    ]
+    return [row for _, row in conversation_turn_rows(messages)]
 
 
 def test_at_least_150_distinct_columns():
@@ -72,10 +72,15 @@ def test_cross_agent_metrics_by_hand():
 
 
 def test_style_rhythm_and_closeness_measures():
-    calculator = TurnMetrics()
-    calculator.add_message("a", "We like the sea. We like the sky.")
-    calculator.add_message("b", "We like the sea. We like the sky.")
-    same = calculator.complete_turn()
+    same_text = "We like the sea. We like the sky."
+    (_, same), (_, apart) = conversation_turn_rows(
+        [
+            (1, "a", same_text),
+            (1, "b", same_text),
+            (2, "a", "Short one."),
+            (2, "b", "This sentence has exactly eleven words in it, as you see."),
+        ]
+    )
     for name in (
         "style_matching",
         "rhythm_convergence",
@@ -89,9 +94,6 @@ def test_style_rhythm_and_closeness_measures():
         "structural_similarity",
     ):
         assert same[name] == pytest.approx(1.0, abs=1e-3), name
-    calculator.add_message("a", "Short one.")
-    calculator.add_message("b", "This sentence has exactly eleven words in it, as you see.")
-    apart = calculator.complete_turn()
     # Sentence lengths 2 and 11 fall in different 5-word bins: orthogonal histograms.
     assert apart["rhythm_convergence"] == 0.0
     # 0.5·(1 − 0/1) + 0.5·(1 − |2 − 11| / 11)

@@ -1,0 +1,133 @@
+"""Array helpers for counting over many messages at once: no Python loop per word.
+
+Words, word pairs and n-grams become integer keys; :func:`factorize` gives each distinct
+key a dense code with a hash pass (pyarrow's dictionary encoding, no sort), and
+``numpy.bincount`` sums anything per code or per message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Item = TypeVar("Item", bound=np.generic)
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+def factorize(keys: Ints) -> tuple[Ints, int]:
+    """Dense codes 0…k−1 of ``keys``, numbered in order of first appearance, and k."""
+    encoded = pc.dictionary_encode(pa.array(keys, type=pa.int64()))
+    return encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)
+
+
+def first_appearances(codes: Ints) -> Bools:
+    """True where a code appears for the first time (codes numbered as by factorize)."""
+    first = np.ones(len(codes), dtype=bool)
+    if len(codes) > 1:
+        running = np.maximum.accumulate(codes)
+        first[1:] = running[1:] > running[:-1]
+    return first
+
+
+def per_code(codes: Ints, values: npt.NDArray[Item], size: int) -> npt.NDArray[Item]:
+    """``values[i]`` placed at ``codes[i]`` (every occurrence of a code carries one value)."""
+    out = np.zeros(size, dtype=values.dtype)
+    out[codes] = values
+    return out
+
+
+def total(groups: Ints, weights: npt.ArrayLike | None, size: int) -> Floats:
+    """Sum of ``weights`` per group (a count when weights is None)."""
+    return np.bincount(groups, weights=weights, minlength=size).astype(np.float64)
+
+
+def ranges(starts: Ints, ends: Ints) -> tuple[Ints, Ints]:
+    """The indices of every range [start, end), and the number of the range of each."""
+    lengths = ends - starts
+    owner = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype=np.int64) - offsets[owner] + starts[owner], owner
+
+
+def running_total(values: Floats, group_start: Ints) -> Floats:
+    """Cumulative sum of ``values`` restarting at each group (groups are contiguous).
+
+    ``group_start[i]`` is the index where the group of element i begins.
+    """
+    cumulative = np.cumsum(values)
+    before = cumulative[group_start] - values[group_start]
+    result: Floats = cumulative - before
+    return result
+
+
+@dataclass(frozen=True)
+class Chains:
+    """Entries grouped by code, each group kept in its original order (a stable sort).
+
+    With entries in message order, each group lists one word's occurrences in order, so
+    "the same word's previous occurrence" is the previous entry of the chain.
+    """
+
+    order: Ints  # chain position → original index
+    code: Ints  # the code of each chain entry
+    occurrence: Ints  # 1 for a group's first entry, 2 for its second, …
+
+    def follows(self, shift: int) -> Bools:
+        """Whether the entry ``shift`` places earlier in the chain is of the same group."""
+        same = np.zeros(len(self.code), dtype=bool)
+        if 0 < shift < len(self.code):
+            same[shift:] = self.code[shift:] == self.code[:-shift]
+        return same
+
+
+def chains(codes: Ints) -> Chains:
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    index = np.arange(len(codes), dtype=np.int64)
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    group_start = np.maximum.accumulate(np.where(starts, index, 0)) if len(codes) else index
+    return Chains(order=order, code=ordered, occurrence=index - group_start + 1)
+
+
+def shifted(values: npt.NDArray[Item], shift: int, fill: int = 0) -> npt.NDArray[Item]:
+    """``values`` moved ``shift`` places later (the first ``shift`` places hold ``fill``)."""
+    out = np.full(len(values), fill, dtype=values.dtype)
+    if 0 < shift < len(values):
+        out[shift:] = values[:-shift]
+    return out
+
+
+def safe_divide(top: Floats, bottom: Floats, default: float = 0.0) -> Floats:
+    """top / bottom, ``default`` where bottom is 0."""
+    out = np.full(len(top), default, dtype=np.float64)
+    np.divide(top, bottom, out=out, where=bottom != 0)
+    return out
+
+
+def cosine_rows(left: Floats, right: Floats) -> Floats:
+    """Row-wise cosine of count vectors: both zero are alike (1), one zero is 0."""
+    norm_l = np.sqrt((left * left).sum(axis=1))
+    norm_r = np.sqrt((right * right).sum(axis=1))
+    dot = (left * right).sum(axis=1)
+    out = safe_divide(dot, norm_l * norm_r)
+    out[(norm_l == 0) & (norm_r == 0)] = 1.0
+    return out
+
+
+def closeness(a: Floats, b: Floats) -> Floats:
+    """1 − |a − b| / max(|a|, |b|): 1 when equal, 0 when one is zero and the other is not."""
+    top = np.maximum(np.abs(a), np.abs(b))
+    return 1.0 - safe_divide(np.abs(a - b), top)
+
+
+def jaccard(common: Floats, size_a: Floats, size_b: Floats) -> Floats:
+    """|A ∩ B| / |A ∪ B| from the sizes; 1 when both are empty."""
+    return safe_divide(common, size_a + size_b - common, default=1.0)

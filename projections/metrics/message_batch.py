@@ -1,0 +1,370 @@
+"""Many messages as flat arrays of word ids, and the metrics of each message on its own.
+
+A batch keeps what the history and cross-agent metrics reuse: every message's distinct
+words with their counts (``pair_*``) and its distinct n-grams for n = 2…6.
+Definitions, ranges and references: docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+from vaderSentiment.vaderSentiment import N_SCALAR
+
+from projections.metrics import lexicons as lx
+from projections.metrics.columnar import (
+    Bools,
+    Floats,
+    Ints,
+    factorize,
+    per_code,
+    safe_divide,
+    total,
+)
+from projections.metrics.scan import TEXT_METRICS, ScannedMessage, scan
+from projections.metrics.sentiment import NORMALISATION_ALPHA, negated_valences
+from projections.metrics.vocabulary import CATEGORIES, LONG_WORD, VOCABULARY, Vocabulary
+
+MAX_NGRAM = 6
+RHYTHM_BIN_WORDS = 5
+RHYTHM_BINS = 8
+SLOT = {name: slot for slot, name in enumerate(lx.CATEGORY_NAMES)}
+
+# The single-message metrics, in column order (docs/metrics.md).
+MESSAGE_METRICS: tuple[str, ...] = (
+    "char_count",
+    "word_count",
+    "vocabulary_size",
+    "sentence_count",
+    "paragraph_count",
+    "avg_sentence_length",
+    "sentence_length_sd",
+    "avg_word_length",
+    "list_item_count",
+    "ttr",
+    "root_ttr",
+    "hapax_ratio",
+    "mtld",
+    "yules_k",
+    "ldi",
+    "self_repetition",
+    "repeated_bigrams",
+    "repeated_trigrams",
+    "word_entropy",
+    "character_entropy",
+    "bigram_entropy",
+    "compression_ratio",
+    "symbol_density",
+    "emoji_count",
+    "arrow_count",
+    "math_symbol_count",
+    "punctuation_diversity",
+    "special_char_count",
+    "number_count",
+    "proper_noun_count",
+    "uppercase_word_count",
+    "question_count",
+    "exclamation_count",
+    "question_density",
+    "hedge_count",
+    "hedge_density",
+    "agreement_markers",
+    "disagreement_markers",
+    "politeness_markers",
+    "gratitude_markers",
+    "certainty_words",
+    "tentative_words",
+    "discourse_markers",
+    "existential_language",
+    "meta_commentary",
+    "negation_count",
+    "modal_verb_count",
+    "first_person_singular",
+    "first_person_plural",
+    "second_person",
+    "third_person",
+    "contraction_count",
+    "passive_voice",
+    "formality_score",
+    "starts_with_acknowledgment",
+    "syllables_per_word",
+    "complex_word_ratio",
+    "flesch_reading_ease",
+    "flesch_kincaid_grade",
+    "gunning_fog",
+    "sentiment_compound",
+    "positive_word_ratio",
+    "negative_word_ratio",
+    "emotional_intensity",
+)
+_CATEGORY_COLUMNS = {
+    "hedge_count": "hedges",
+    "agreement_markers": "agreement",
+    "disagreement_markers": "disagreement",
+    "politeness_markers": "politeness",
+    "gratitude_markers": "gratitude",
+    "certainty_words": "certainty",
+    "tentative_words": "tentative",
+    "discourse_markers": "discourse",
+    "existential_language": "existential",
+    "meta_commentary": "meta",
+    "negation_count": "negation",
+    "modal_verb_count": "modal",
+    "first_person_singular": "first_person_singular",
+    "first_person_plural": "first_person_plural",
+    "second_person": "second_person",
+    "third_person": "third_person",
+}
+
+
+def _phrase_ids(vocabulary: Vocabulary) -> tuple[dict[tuple[int, ...], tuple[int, ...]], ...]:
+    """Two- and three-word phrases of the lexicons as word-id tuples → category slots."""
+    pairs = {tuple(map(vocabulary.lookup, k)): v for k, v in lx.PAIR_INDEX.items()}
+    triples = {tuple(map(vocabulary.lookup, k)): v for k, v in lx.TRIPLE_INDEX.items()}
+    return pairs, triples
+
+
+PAIR_PHRASES, TRIPLE_PHRASES = _phrase_ids(VOCABULARY)
+_PHRASE_PREFIXES = np.array(
+    sorted({k for k in PAIR_PHRASES} | {k[:2] for k in TRIPLE_PHRASES}), dtype=np.int64
+)
+
+
+@dataclass
+class NgramSets:
+    """The distinct n-grams of every message: one row per (message, n-gram)."""
+
+    message: Ints
+    count: Ints  # occurrences in the message
+    gram: Ints  # a code per distinct n-gram of the batch
+    at: Ints  # the code of the n-gram starting at each word position, −1 where none
+    recurs: Bools  # at each word position: does its n-gram occur twice or more in the message
+
+
+class MessageBatch:
+    """The word-id arrays of a list of messages, and each message's own metrics."""
+
+    def __init__(self, texts: list[str], vocabulary: Vocabulary = VOCABULARY) -> None:
+        self.scans: list[ScannedMessage] = list(map(scan, texts))
+        self.size = size = len(texts)
+        counts = np.fromiter((len(s.words) for s in self.scans), np.int64, size)
+        self.word_count = counts
+        self.starts: Ints = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        flat = list(chain.from_iterable(s.words for s in self.scans))
+        self.words: Ints = vocabulary.id_array(flat)
+        vocabulary.refresh()
+        self.vocabulary = vocabulary
+        self.width = max(1, len(vocabulary))
+        self.message_of: Ints = np.repeat(np.arange(size, dtype=np.int64), counts)
+        codes, distinct = factorize(self.message_of * self.width + self.words)
+        self.pair_count: Ints = np.bincount(codes, minlength=distinct).astype(np.int64)
+        self.pair_message: Ints = per_code(codes, self.message_of, distinct)
+        self.pair_word: Ints = per_code(codes, self.words, distinct)
+        self.ngrams = self._ngram_sets()
+        self.categories = self._category_counts()
+
+    def _ngram_sets(self) -> dict[int, NgramSets]:
+        """Distinct bigrams and trigrams per message, each coded batch-wide.
+
+        Longer n-grams are coded only where their trigrams recur or are shared
+        (``projections.metrics.turn``).
+        """
+        words, owner = self.words, self.message_of
+        previous = words
+        sets: dict[int, NgramSets] = {}
+        for n in (2, 3):
+            span = len(words) - n + 1
+            if span <= 0:
+                empty = np.zeros(0, dtype=np.int64)
+                sets[n] = NgramSets(
+                    empty, empty, empty, np.full(len(words), -1), np.zeros(len(words), dtype=bool)
+                )
+                continue
+            valid = owner[:span] == owner[n - 1 :]
+            keys = previous[:span] * self.width + words[n - 1 :]
+            codes = np.full(len(words), -1, dtype=np.int64)
+            grams, distinct = factorize(keys[valid])
+            codes[:span][valid] = grams
+            message = owner[:span][valid]
+            pair_codes, pairs = factorize(message * max(1, distinct) + grams)
+            count = np.bincount(pair_codes, minlength=pairs).astype(np.int64)
+            recurs = np.zeros(len(words), dtype=bool)
+            recurs[:span][valid] = count[pair_codes] > 1
+            sets[n] = NgramSets(
+                message=per_code(pair_codes, message, pairs),
+                count=count,
+                gram=per_code(pair_codes, grams, pairs),
+                at=codes,
+                recurs=recurs,
+            )
+            previous = codes
+        return sets
+
+    def _category_counts(self) -> Floats:
+        """Occurrences of every category of lexicons.CATEGORY_NAMES (words and phrases)."""
+        vocabulary = self.vocabulary
+        chosen = vocabulary.categorised[self.pair_word]
+        rows, slots = np.nonzero(vocabulary.categories[self.pair_word[chosen]])
+        keys = self.pair_message[chosen][rows] * CATEGORIES + slots
+        weights = self.pair_count[chosen][rows]
+        tally = total(keys, weights, self.size * CATEGORIES).reshape(self.size, CATEGORIES)
+        self._add_phrases(tally)
+        for index, scanned in enumerate(self.scans):
+            for slot, count in scanned.phrase_hits:
+                tally[index, slot] += count
+        return tally
+
+    def _add_phrases(self, tally: Floats) -> None:
+        """Two- and three-word phrases, found by their first two word ids."""
+        words, owner = self.words, self.message_of
+        if len(words) < 2:
+            return
+        same = owner[:-1] == owner[1:]
+        keys = words[:-1] * self.width + words[1:]
+        prefixes = _PHRASE_PREFIXES[:, 0] * self.width + _PHRASE_PREFIXES[:, 1]
+        for i in np.flatnonzero(same & np.isin(keys, prefixes)).tolist():
+            pair = (int(words[i]), int(words[i + 1]))
+            for slot in PAIR_PHRASES.get(pair, ()):
+                tally[owner[i], slot] += 1
+            if i + 2 < len(words) and owner[i + 2] == owner[i]:
+                for slot in TRIPLE_PHRASES.get((*pair, int(words[i + 2])), ()):
+                    tally[owner[i], slot] += 1
+
+    def metrics(self) -> dict[str, Floats]:
+        """Every single-message metric, by name, one value per message."""
+        size, vocabulary = self.size, self.vocabulary
+        words, owner, n = self.words, self.message_of, self.word_count.astype(np.float64)
+        text = np.array([s.values for s in self.scans], dtype=np.float64).reshape(
+            size, len(TEXT_METRICS)
+        )
+        out: dict[str, Floats] = {name: text[:, i] for i, name in enumerate(TEXT_METRICS)}
+        sentences = out["sentence_count"]
+        pairs, counts = self.pair_message, self.pair_count.astype(np.float64)
+        unique = total(pairs, None, size)
+        out["word_count"] = n
+        out["vocabulary_size"] = unique
+        out["avg_word_length"] = safe_divide(total(owner, vocabulary.length[words], size), n)
+        out["ttr"] = safe_divide(unique, n)
+        out["root_ttr"] = safe_divide(unique, np.sqrt(n))
+        out["hapax_ratio"] = safe_divide(total(pairs, counts == 1, size), unique)
+        squares = total(pairs, counts * counts, size)
+        out["yules_k"] = safe_divide(1e4 * (squares - n), n * n)
+        out["word_entropy"] = _entropy(n, total(pairs, counts * np.log2(counts), size))
+        bigrams, trigrams = self.ngrams[2], self.ngrams[3]
+        bigram_types = total(bigrams.message, None, size)
+        trigram_types = total(trigrams.message, None, size)
+        out["ldi"] = np.where(n >= 3, safe_divide(bigram_types + trigram_types, 2 * n - 3), 0.0)
+        repeats = (words[:-1] == words[1:]) & (owner[:-1] == owner[1:])
+        out["self_repetition"] = safe_divide(total(owner[:-1][repeats], None, size), n - 1)
+        out["repeated_bigrams"] = total(bigrams.message, bigrams.count > 1, size)
+        out["repeated_trigrams"] = total(trigrams.message, trigrams.count > 1, size)
+        bigram_counts = bigrams.count.astype(np.float64)
+        out["bigram_entropy"] = _entropy(
+            np.maximum(n - 1, 0.0),
+            total(bigrams.message, bigram_counts * np.log2(bigram_counts), size),
+        )
+        for column, category in _CATEGORY_COLUMNS.items():
+            out[column] = self.categories[:, SLOT[category]]
+        out["hedge_density"] = safe_divide(out["hedge_count"], n)
+        contractions = total(owner, vocabulary.apostrophe[words], size)
+        out["contraction_count"] = contractions
+        long_words = total(owner, vocabulary.length[words] > LONG_WORD, size)
+        doubles = np.array([s.double_questions for s in self.scans], dtype=np.float64)
+        per_word = safe_divide(np.ones(size), n)
+        formality = (
+            0.5
+            - 0.3 * contractions * per_word
+            - 0.2 * out["exclamation_count"] * per_word
+            - 0.1 * doubles * per_word
+            + 0.3 * long_words * per_word
+        )
+        out["formality_score"] = np.clip(formality, 0.0, 1.0)
+        nonempty = n > 0
+        first_words = words[self.starts[:-1][nonempty]]
+        out["starts_with_acknowledgment"] = np.zeros(size)
+        out["starts_with_acknowledgment"][nonempty] = vocabulary.acknowledgment[first_words]
+        syllable_counts = vocabulary.syllables[words]
+        syllables = total(owner, syllable_counts, size)
+        complex_words = total(owner, syllable_counts >= 3, size)
+        out["syllables_per_word"] = safe_divide(syllables, n)
+        out["complex_word_ratio"] = safe_divide(complex_words, n)
+        readable = nonempty & (sentences > 0)
+        words_per_sentence = safe_divide(n, sentences)
+        syllables_per_word = out["syllables_per_word"]
+        out["flesch_reading_ease"] = np.where(
+            readable, 206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word, 0.0
+        )
+        out["flesch_kincaid_grade"] = np.where(
+            readable, 0.39 * words_per_sentence + 11.8 * syllables_per_word - 15.59, 0.0
+        )
+        out["gunning_fog"] = np.where(
+            readable, 0.4 * (words_per_sentence + 100.0 * out["complex_word_ratio"]), 0.0
+        )
+        out["passive_voice"] = self._passive_voice()
+        out.update(self._sentiment(n))
+        return out
+
+    def _passive_voice(self) -> Floats:
+        """A form of be/get, then a past participle, maybe with an -ly adverb between."""
+        vocabulary, words, owner = self.vocabulary, self.words, self.message_of
+        auxiliary = vocabulary.auxiliary[words]
+        participle = vocabulary.participle[words]
+        adverb = vocabulary.adverb[words]
+        found = np.zeros(len(words), dtype=bool)
+        if len(words) > 1:
+            found[:-1] = auxiliary[:-1] & participle[1:] & (owner[:-1] == owner[1:])
+        if len(words) > 2:
+            found[:-2] |= auxiliary[:-2] & adverb[1:-1] & participle[2:] & (owner[:-2] == owner[2:])
+        return total(owner[found], None, self.size)
+
+    def _sentiment(self, n: Floats) -> dict[str, Floats]:
+        """VADER valences summed per message, with the negation rule of sentiment.py."""
+        size, vocabulary, words, owner = self.size, self.vocabulary, self.words, self.message_of
+        valence = vocabulary.valence[words]
+        scored = vocabulary.scored[words]
+        summed = total(owner, valence, size)
+        magnitude = total(owner, np.abs(valence), size)
+        positive = total(owner, valence > 0, size)
+        negative = total(owner, valence < 0, size)
+        scored_count = total(owner, scored, size)
+        negation = vocabulary.negation[words]
+        negated = total(owner, negation, size) > 0
+        for index in np.flatnonzero(negated & (scored_count > 0)).tolist():
+            begin, end = int(self.starts[index]), int(self.starts[index + 1])
+            positions = np.flatnonzero(negation[begin:end]).tolist()
+            for plain in negated_valences(self.scans[index].words, positions):
+                summed[index] += plain * N_SCALAR - plain
+                magnitude[index] += abs(plain * N_SCALAR) - abs(plain)
+                # N_SCALAR is negative: a negated valence changes sign.
+                change = (plain > 0) - (plain < 0)
+                positive[index] -= change
+                negative[index] += change
+        has = (scored_count > 0) & (n > 0)
+        return {
+            "sentiment_compound": np.where(
+                has, summed / np.sqrt(summed * summed + NORMALISATION_ALPHA), 0.0
+            ),
+            "positive_word_ratio": np.where(has, safe_divide(positive, n), 0.0),
+            "negative_word_ratio": np.where(has, safe_divide(negative, n), 0.0),
+            "emotional_intensity": np.where(has, safe_divide(magnitude, scored_count), 0.0),
+        }
+
+    def rhythm(self) -> Floats:
+        """Histogram of sentence lengths per message, in bins of 5 words (last open-ended)."""
+        lengths = np.fromiter(chain.from_iterable(s.sentence_lengths for s in self.scans), np.int64)
+        owners = np.repeat(
+            np.arange(self.size, dtype=np.int64),
+            [len(s.sentence_lengths) for s in self.scans],
+        )
+        bins = np.minimum(RHYTHM_BINS - 1, (lengths - 1) // RHYTHM_BIN_WORDS)
+        return total(owners * RHYTHM_BINS + bins, None, self.size * RHYTHM_BINS).reshape(
+            self.size, RHYTHM_BINS
+        )
+
+
+def _entropy(total_count: Floats, sum_x_log_x: Floats) -> Floats:
+    """Shannon entropy in bits from N and Σ c·log2 c: log2 N − Σ c·log2 c / N (0 if N = 0)."""
+    safe = np.where(total_count > 0, total_count, 1.0)
+    return np.where(total_count > 0, np.maximum(0.0, np.log2(safe) - sum_x_log_x / safe), 0.0)
