@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from projections.metrics.sentiment import sentiment
-from projections.metrics.text import APOSTROPHES, lower_words, split_words
+from projections.metrics.text import APOSTROPHES, WORD, lower_words
 
 
 def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
@@ -30,7 +30,7 @@ def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
 
 
 def _words(text: str) -> list[str]:
-    return lower_words(split_words(text.translate(APOSTROPHES)).tokens)
+    return lower_words(WORD.findall(text.translate(APOSTROPHES)))
 
 
 def headline_text(metrics: dict[str, float]) -> str:

@@ -8,7 +8,7 @@ Definitions, ranges and references: docs/metrics.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 from vaderSentiment.vaderSentiment import N_SCALAR
@@ -23,7 +23,7 @@ from projections.metrics.columnar import (
     safe_divide,
     total,
 )
-from projections.metrics.scan import TEXT_METRICS, ScannedMessage, scan
+from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, scan
 from projections.metrics.sentiment import NORMALISATION_ALPHA, negated_valences
 from projections.metrics.vocabulary import CATEGORIES, LONG_WORD, VOCABULARY, Vocabulary
 
@@ -119,17 +119,34 @@ _CATEGORY_COLUMNS = {
 }
 
 
-def _phrase_ids(vocabulary: Vocabulary) -> tuple[dict[tuple[int, ...], tuple[int, ...]], ...]:
-    """Two- and three-word phrases of the lexicons as word-id tuples → category slots."""
-    pairs = {tuple(map(vocabulary.lookup, k)): v for k, v in lx.PAIR_INDEX.items()}
-    triples = {tuple(map(vocabulary.lookup, k)): v for k, v in lx.TRIPLE_INDEX.items()}
-    return pairs, triples
+def _phrases(
+    vocabulary: Vocabulary,
+) -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """The lexicons' phrases as word ids with their category slots, by first two words."""
+    phrases: dict[tuple[str, ...], tuple[int, ...]] = {**lx.PAIR_INDEX, **lx.TRIPLE_INDEX}
+    for phrase, slot in lx.LONG_PHRASES:
+        words = tuple(phrase.split())
+        phrases[words] = (*phrases.get(words, ()), slot)
+    by_prefix: dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]] = {}
+    for words, slots in phrases.items():
+        ids = tuple(map(vocabulary.lookup, words))
+        by_prefix.setdefault((ids[0], ids[1]), []).append((ids, slots))
+    return by_prefix
 
 
-PAIR_PHRASES, TRIPLE_PHRASES = _phrase_ids(VOCABULARY)
-_PHRASE_PREFIXES = np.array(
-    sorted({k for k in PAIR_PHRASES} | {k[:2] for k in TRIPLE_PHRASES}), dtype=np.int64
-)
+PHRASES = _phrases(VOCABULARY)
+_PHRASE_PREFIXES = np.array(sorted(PHRASES), dtype=np.int64)
+NEGATION_SLOT = lx.CATEGORY_NAMES.index("negation")
+
+
+@dataclass
+class Sentences:
+    """One entry per sentence of the batch, in order."""
+
+    owner: Ints  # its message
+    length: Floats  # words
+    question: Bools
+    first_word: Bools  # per word of the batch: does it open a sentence
 
 
 @dataclass
@@ -147,23 +164,65 @@ class MessageBatch:
     """The word-id arrays of a list of messages, and each message's own metrics."""
 
     def __init__(self, texts: list[str], vocabulary: Vocabulary = VOCABULARY) -> None:
-        self.scans: list[ScannedMessage] = list(map(scan, texts))
-        self.size = size = len(texts)
-        counts = np.fromiter((len(s.words) for s in self.scans), np.int64, size)
-        self.word_count = counts
-        self.starts: Ints = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        flat = list(chain.from_iterable(s.words for s in self.scans))
-        self.words: Ints = vocabulary.id_array(flat)
+        token_id = vocabulary.token_id
+        self.scans: list[ScannedMessage] = [scan(text, token_id) for text in texts]
         vocabulary.refresh()
         self.vocabulary = vocabulary
+        self.size = size = len(texts)
+        token_counts = np.fromiter((len(s.tokens) for s in self.scans), np.int64, size)
+        tokens = np.fromiter(
+            chain.from_iterable(s.tokens for s in self.scans), np.int64, int(token_counts.sum())
+        )
+        token_message = np.repeat(np.arange(size, dtype=np.int64), token_counts)
+        is_word = ~vocabulary.token_break[tokens]
+        self.tokens, self.token_message, self.is_word = tokens, token_message, is_word
+        self.words: Ints = vocabulary.token_word[tokens[is_word]]
+        self.message_of: Ints = token_message[is_word]
+        self.word_count: Ints = np.bincount(self.message_of, minlength=size).astype(np.int64)
+        self.starts: Ints = np.concatenate([[0], np.cumsum(self.word_count)]).astype(np.int64)
         self.width = max(1, len(vocabulary))
-        self.message_of: Ints = np.repeat(np.arange(size, dtype=np.int64), counts)
         codes, distinct = factorize(self.message_of * self.width + self.words)
         self.pair_count: Ints = np.bincount(codes, minlength=distinct).astype(np.int64)
         self.pair_message: Ints = per_code(codes, self.message_of, distinct)
         self.pair_word: Ints = per_code(codes, self.words, distinct)
+        self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = self._category_counts()
+
+    def word_sets(self) -> list[frozenset[str]]:
+        """Each message's distinct lower-case words."""
+        words = self.vocabulary.words
+        distinct = list(map(words.__getitem__, self.pair_word.tolist()))
+        bounds = np.searchsorted(self.pair_message, np.arange(self.size + 1)).tolist()
+        return [frozenset(distinct[b:e]) for b, e in pairwise(bounds)]
+
+    def _sentences(self) -> Sentences:
+        """Sentence lengths and question flags from the break tokens between the words.
+
+        A sentence is the words between two breaks of a message (or its start and end);
+        it is a question when the break that ends it follows "?" (the message's last one
+        when its text ends with "?").
+        """
+        vocabulary, tokens, token_message = self.vocabulary, self.tokens, self.token_message
+        boundary = vocabulary.token_break[tokens].copy()
+        boundary[np.flatnonzero(np.diff(token_message, prepend=-1))] = True
+        segment = np.cumsum(boundary)[self.is_word]
+        first = np.ones(len(segment), dtype=bool)
+        first[1:] = segment[1:] != segment[:-1]
+        number = np.cumsum(first) - 1
+        lengths = np.bincount(number, minlength=int(first.sum())).astype(np.float64)
+        owner = self.message_of[first]
+        # What ends each sentence: the first break token after its last word, if any.
+        word_position = np.flatnonzero(self.is_word)
+        last = np.ones(len(segment), dtype=bool)
+        last[:-1] = segment[:-1] != segment[1:]
+        breaks = np.flatnonzero(vocabulary.token_break[tokens])
+        after = np.searchsorted(breaks, word_position[last])
+        ended = after < len(breaks)
+        ended[ended] = token_message[breaks[after[ended]]] == owner[ended]
+        question = np.array([s.ends_with_question for s in self.scans], dtype=bool)[owner]
+        question[ended] = vocabulary.token_question[tokens[breaks[after[ended]]]]
+        return Sentences(owner=owner, length=lengths, question=question, first_word=first)
 
     def _ngram_sets(self) -> dict[int, NgramSets]:
         """Distinct bigrams and trigrams per message, each coded batch-wide.
@@ -203,34 +262,37 @@ class MessageBatch:
         return sets
 
     def _category_counts(self) -> Floats:
-        """Occurrences of every category of lexicons.CATEGORY_NAMES (words and phrases)."""
+        """Occurrences of every category of lexicons.CATEGORY_NAMES (words and phrases).
+
+        A word ending in "n't" counts as a negation too.
+        """
         vocabulary = self.vocabulary
         chosen = vocabulary.categorised[self.pair_word]
         rows, slots = np.nonzero(vocabulary.categories[self.pair_word[chosen]])
         keys = self.pair_message[chosen][rows] * CATEGORIES + slots
         weights = self.pair_count[chosen][rows]
         tally = total(keys, weights, self.size * CATEGORIES).reshape(self.size, CATEGORIES)
+        tally[:, NEGATION_SLOT] += total(
+            self.message_of, vocabulary.negation_suffix[self.words], self.size
+        )
         self._add_phrases(tally)
-        for index, scanned in enumerate(self.scans):
-            for slot, count in scanned.phrase_hits:
-                tally[index, slot] += count
         return tally
 
     def _add_phrases(self, tally: Floats) -> None:
-        """Two- and three-word phrases, found by their first two word ids."""
+        """Phrases of two or more words, found by their first two word ids."""
         words, owner = self.words, self.message_of
         if len(words) < 2:
             return
         same = owner[:-1] == owner[1:]
         keys = words[:-1] * self.width + words[1:]
         prefixes = _PHRASE_PREFIXES[:, 0] * self.width + _PHRASE_PREFIXES[:, 1]
+        end = self.starts[owner + 1]  # one past the last word of each word's message
         for i in np.flatnonzero(same & np.isin(keys, prefixes)).tolist():
-            pair = (int(words[i]), int(words[i + 1]))
-            for slot in PAIR_PHRASES.get(pair, ()):
-                tally[owner[i], slot] += 1
-            if i + 2 < len(words) and owner[i + 2] == owner[i]:
-                for slot in TRIPLE_PHRASES.get((*pair, int(words[i + 2])), ()):
-                    tally[owner[i], slot] += 1
+            for phrase, slots in PHRASES[(int(words[i]), int(words[i + 1]))]:
+                size = len(phrase)
+                if i + size <= end[i] and tuple(words[i : i + size].tolist()) == phrase:
+                    for slot in slots:
+                        tally[owner[i], slot] += 1
 
     def metrics(self) -> dict[str, Floats]:
         """Every single-message metric, by name, one value per message."""
@@ -240,6 +302,7 @@ class MessageBatch:
             size, len(TEXT_METRICS)
         )
         out: dict[str, Floats] = {name: text[:, i] for i, name in enumerate(TEXT_METRICS)}
+        out.update(self._sentence_metrics(n))
         sentences = out["sentence_count"]
         pairs, counts = self.pair_message, self.pair_count.astype(np.float64)
         unique = total(pairs, None, size)
@@ -306,6 +369,35 @@ class MessageBatch:
         out.update(self._sentiment(n))
         return out
 
+    def _sentence_metrics(self, n: Floats) -> dict[str, Floats]:
+        """Sentence counts and lengths, questions, capitals and MTLD of each message."""
+        size, vocabulary, sentences = self.size, self.vocabulary, self.sentences
+        count = total(sentences.owner, None, size)
+        mean = safe_divide(n, count)
+        deviation = sentences.length - mean[sentences.owner]
+        word_tokens = self.tokens[self.is_word]
+        proper = (
+            vocabulary.token_capitalised[word_tokens]
+            & ~sentences.first_word
+            & ~vocabulary.first_singular[self.words]
+        )
+        shouting = vocabulary.token_upper[word_tokens] & ~vocabulary.token_i_or_a[word_tokens]
+        words = self.words.tolist()
+        starts = self.starts.tolist()
+        return {
+            "sentence_count": count,
+            "avg_sentence_length": mean,
+            "sentence_length_sd": np.sqrt(
+                safe_divide(total(sentences.owner, deviation * deviation, size), count)
+            ),
+            "question_density": safe_divide(
+                total(sentences.owner, sentences.question, size), count
+            ),
+            "proper_noun_count": total(self.message_of, proper, size),
+            "uppercase_word_count": total(self.message_of, shouting, size),
+            "mtld": np.array([mtld(words[b:e]) for b, e in pairwise(starts)]),
+        }
+
     def _passive_voice(self) -> Floats:
         """A form of be/get, then a past participle, maybe with an -ly adverb between."""
         vocabulary, words, owner = self.vocabulary, self.words, self.message_of
@@ -334,7 +426,8 @@ class MessageBatch:
         for index in np.flatnonzero(negated & (scored_count > 0)).tolist():
             begin, end = int(self.starts[index]), int(self.starts[index + 1])
             positions = np.flatnonzero(negation[begin:end]).tolist()
-            for plain in negated_valences(self.scans[index].words, positions):
+            message_words = [vocabulary.words[w] for w in words[begin:end].tolist()]
+            for plain in negated_valences(message_words, positions):
                 summed[index] += plain * N_SCALAR - plain
                 magnitude[index] += abs(plain * N_SCALAR) - abs(plain)
                 # N_SCALAR is negative: a negated valence changes sign.
@@ -353,13 +446,10 @@ class MessageBatch:
 
     def rhythm(self) -> Floats:
         """Histogram of sentence lengths per message, in bins of 5 words (last open-ended)."""
-        lengths = np.fromiter(chain.from_iterable(s.sentence_lengths for s in self.scans), np.int64)
-        owners = np.repeat(
-            np.arange(self.size, dtype=np.int64),
-            [len(s.sentence_lengths) for s in self.scans],
-        )
+        sentences = self.sentences
+        lengths = sentences.length.astype(np.int64)
         bins = np.minimum(RHYTHM_BINS - 1, (lengths - 1) // RHYTHM_BIN_WORDS)
-        return total(owners * RHYTHM_BINS + bins, None, self.size * RHYTHM_BINS).reshape(
+        return total(sentences.owner * RHYTHM_BINS + bins, None, self.size * RHYTHM_BINS).reshape(
             self.size, RHYTHM_BINS
         )
 

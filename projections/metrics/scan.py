@@ -1,9 +1,9 @@
-"""The one pass over a message's text in plain Python.
+"""The one pass over a message's characters in plain Python.
 
-Only what needs the characters or the word order itself happens here: splitting into
-sentences and words, regular expressions, compression, MTLD's running state, character
-classes. Everything counted over words (lexicons, n-grams, history) is done for many
-messages at once on the word ids (``projections.metrics.columnar``).
+Here: finding the words and sentence breaks (one regular expression), and what needs
+the characters themselves (character classes and entropy, compression, symbols,
+numbers, list items). Everything over words is counted for many messages at once on
+token ids (``projections.metrics.message_batch``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import math
 import re
 import zlib
 from collections import Counter
-from itertools import compress
-from operator import itemgetter
+from collections.abc import Callable, Hashable, Sequence
 from typing import NamedTuple
 
-from projections.metrics import lexicons as lx
-from projections.metrics.text import APOSTROPHES, lower_words, split_words
+from projections.metrics.text import APOSTROPHES, WORD_OR_BREAK
 
 MTLD_THRESHOLD = 0.72
 COMPRESSION_CAP = 2.0
@@ -28,17 +26,12 @@ MATH_SYMBOLS = frozenset("∑∏√∞≈≠≡≤≥±×÷∫∂∆∇∈∉⊂
 BOX_AND_BULLETS = frozenset("•◦▪▫■□●○◆◇★☆│─┌┐└┘├┤┬┴┼═║╔╗╚╝")
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
-NEGATION_SLOT = lx.CATEGORY_NAMES.index("negation")
 
 # The per-message values this pass computes, in the order of ScannedMessage.values.
 TEXT_METRICS = (
     "char_count",
-    "sentence_count",
     "paragraph_count",
-    "avg_sentence_length",
-    "sentence_length_sd",
     "list_item_count",
-    "mtld",
     "character_entropy",
     "compression_ratio",
     "symbol_density",
@@ -48,23 +41,18 @@ TEXT_METRICS = (
     "punctuation_diversity",
     "special_char_count",
     "number_count",
-    "proper_noun_count",
-    "uppercase_word_count",
     "question_count",
     "exclamation_count",
-    "question_density",
 )
 
 
 class ScannedMessage(NamedTuple):
-    """One message after the text pass."""
+    """One message after the character pass."""
 
-    text: str  # with curly apostrophes made straight
-    words: list[str]  # lower-cased, in order
-    sentence_lengths: list[int]
+    tokens: list[int]  # token ids (words and sentence breaks, in order)
     values: tuple[float, ...]  # TEXT_METRICS, in order
+    ends_with_question: bool  # the last character that is not white space is "?"
     double_questions: int  # "??" occurrences, for formality
-    phrase_hits: list[tuple[int, int]]  # (category slot, count) of phrases of 4+ words
 
 
 _XLOGX = [0.0] + [n * math.log2(n) for n in range(1, 4097)]
@@ -83,16 +71,16 @@ def shannon_entropy(counts: Counter[str]) -> float:
     return max(0.0, math.log2(total) - float(sum(map(table, counts.values()))) / total)
 
 
-def mtld(words: list[str]) -> float:
+def mtld(words: Sequence[Hashable]) -> float:
     """MTLD (McCarthy & Jarvis, 2010): mean of the forward and backward passes."""
     if not words:
         return 0.0
     return (_mtld_pass(words) + _mtld_pass(words[::-1])) / 2
 
 
-def _mtld_pass(words: list[str]) -> float:
+def _mtld_pass(words: Sequence[Hashable]) -> float:
     factors = 0.0
-    seen: set[str] = set()
+    seen: set[Hashable] = set()
     add = seen.add
     count = types = 0
     for word in words:
@@ -114,14 +102,10 @@ def _may_list(chars: Counter[str]) -> bool:
     return any(mark in chars for mark in "-*+•") or any(map(str.isdigit, chars))
 
 
-def scan(raw: str) -> ScannedMessage:
-    """The text pass of one message (definitions in docs/metrics.md)."""
+def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
+    """The character pass of one message (definitions in docs/metrics.md)."""
     text = raw.translate(APOSTROPHES)
-    tokens, lengths, firsts, question_sentences = split_words(text)
-    words = lower_words(tokens)
-    joined = f" {' '.join(words)} "
-    n = len(words)
-    sentences = len(lengths)
+    tokens = list(map(token_id, WORD_OR_BREAK.findall(text)))
     chars = Counter(text)
     length = len(text)
     letter_keys = list(filter(str.isalpha, chars))
@@ -135,24 +119,11 @@ def scan(raw: str) -> ScannedMessage:
     arrows = len(ARROWS.findall(text)) if rare or "<" in chars or ">" in chars else 0
     math_symbols = sum(chars[ch] for ch in chars.keys() & MATH_SYMBOLS)
     boxes = sum(chars[ch] for ch in chars.keys() & BOX_AND_BULLETS)
-    first_words = set(firsts)
-    proper = sum(
-        1
-        for i in compress(range(n), map(str.isupper, map(itemgetter(0), tokens)))
-        if i not in first_words and words[i] not in lx.FIRST_SINGULAR
-    )
-    mean_length = n / sentences if sentences else 0.0
     raw_bytes = text.encode("utf-8")
-    hits = [(slot, joined.count(phrase)) for phrase, slot in lx.LONG_PHRASES]
-    hits.append((NEGATION_SLOT, joined.count("n't ") if "'" in text else 0))
     values = (
         length,
-        sentences,
         sum(1 for block in text.split("\n\n") if block.strip()),
-        mean_length,
-        math.sqrt(sum((x - mean_length) ** 2 for x in lengths) / sentences) if sentences else 0.0,
         len(LIST_ITEM.findall(text)) if _may_list(chars) else 0,
-        mtld(words),
         shannon_entropy(chars),
         (
             min(COMPRESSION_CAP, len(zlib.compress(raw_bytes)) / len(raw_bytes))
@@ -166,17 +137,12 @@ def scan(raw: str) -> ScannedMessage:
         len(chars) - alphanumeric - len(space_keys) - ("_" in chars),
         emoji + arrows + math_symbols + boxes,
         len(NUMBER.findall(text)) if alphanumeric > len(letter_keys) else 0,
-        proper,
-        sum(map(str.isupper, tokens)) - tokens.count("I") - tokens.count("A"),
         chars["?"],
         chars["!"],
-        question_sentences / sentences if sentences else 0.0,
     )
     return ScannedMessage(
-        text=text,
-        words=words,
-        sentence_lengths=lengths,
+        tokens=tokens,
         values=values,
+        ends_with_question=text.rstrip().endswith("?"),
         double_questions=text.count("??"),
-        phrase_hits=[hit for hit in hits if hit[1]],
     )

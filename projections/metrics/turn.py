@@ -510,11 +510,10 @@ def _convergence(
     layout: _Layout,
 ) -> dict[str, Floats]:
     """The conductor's convergence function over each turn's window, and its changes."""
-    shapes: list[MessageShape] = []
-    for scanned, (_, _, text) in zip(
-        batch.scans, (m for messages, _ in conversations for m in messages), strict=True
-    ):
-        shapes.append(build_shape(text, frozenset(scanned.words)))
+    texts = (text for messages, _ in conversations for _, _, text in messages)
+    shapes: list[MessageShape] = [
+        build_shape(text, words) for text, words in zip(texts, batch.word_sets(), strict=True)
+    ]
     names = ("content", "structure", "sentences", "length", "punctuation")
     values: dict[str, list[float | None]] = {name: [] for name in names}
     score: list[float] = []

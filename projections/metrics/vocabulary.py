@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import numpy.typing as npt
 
 from projections.metrics import lexicons as lx
 from projections.metrics.readability import syllables
 from projections.metrics.sentiment import LEXICON, is_negation
+from projections.metrics.text import BREAK_STARTS
 
 LONG_WORD = 7  # letters; longer words count towards formality
 # Passive voice: a form of be/get, an optional -ly adverb, a past participle (a word in
@@ -46,13 +46,29 @@ class _Ids(dict[str, int]):
 
 
 class Vocabulary:
-    """Word ids and per-word feature arrays; grows as words are seen, never shrinks."""
+    """Token and word ids with their feature arrays; grows as text is seen, never shrinks.
+
+    A token is what the tokeniser found, case kept: a word or a sentence break. A word
+    is a lower-cased word token; word features (lexicons, syllables, valence) are by
+    word id, token features (case, sentence breaks) by token id.
+    """
 
     def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.token_id = _Ids(self.tokens).__getitem__
+        self._tokens_featured = 0
+        self.token_word = np.zeros(0, dtype=np.int64)  # −1 for a sentence break
+        self.token_break = np.zeros(0, dtype=bool)
+        self.token_question = np.zeros(0, dtype=bool)  # a break after "?"
+        self.token_capitalised = np.zeros(0, dtype=bool)
+        self.token_upper = np.zeros(0, dtype=bool)
+        self.token_i_or_a = np.zeros(0, dtype=bool)  # "I" and "A": upper case, no shouting
         self.words: list[str] = []
         self._ids = _Ids(self.words)
         self.lookup = self._ids.__getitem__
         self._featured = 0
+        self.first_singular = np.zeros(0, dtype=bool)
+        self.negation_suffix = np.zeros(0, dtype=bool)  # ends in "n't"
         self.length = np.zeros(0, dtype=np.int64)
         self.syllables = np.zeros(0, dtype=np.int64)
         self.apostrophe = np.zeros(0, dtype=np.int64)
@@ -73,7 +89,8 @@ class Vocabulary:
         return list(map(self.lookup, words))
 
     def refresh(self) -> None:
-        """Work out the features of every word added since the last refresh."""
+        """Work out the features of every token and word added since the last refresh."""
+        self._refresh_tokens()
         new = self.words[self._featured :]
         if not new:
             return
@@ -114,6 +131,12 @@ class Vocabulary:
         self.adverb = np.concatenate(
             [self.adverb, np.fromiter((ADVERB.fullmatch(w) is not None for w in new), bool, count)]
         )
+        self.first_singular = np.concatenate(
+            [self.first_singular, np.fromiter((w in lx.FIRST_SINGULAR for w in new), bool, count)]
+        )
+        self.negation_suffix = np.concatenate(
+            [self.negation_suffix, np.fromiter((w.endswith("n't") for w in new), bool, count)]
+        )
         rows = np.zeros((count, CATEGORIES), dtype=np.int64)
         for index, word in enumerate(new):
             for slot in lx.WORD_INDEX.get(word, ()):
@@ -122,8 +145,31 @@ class Vocabulary:
         self.categorised = np.concatenate([self.categorised, rows.any(axis=1)])
         self._featured = len(self.words)
 
-    def id_array(self, words: list[str]) -> npt.NDArray[np.int64]:
-        return np.fromiter(map(self.lookup, words), np.int64, len(words))
+    def _refresh_tokens(self) -> None:
+        new = self.tokens[self._tokens_featured :]
+        if not new:
+            return
+        count = len(new)
+        breaks = [token[0] in BREAK_STARTS for token in new]
+        words = (
+            -1 if brk else self.lookup(token.lower())
+            for token, brk in zip(new, breaks, strict=True)
+        )
+        self.token_word = np.concatenate([self.token_word, np.fromiter(words, np.int64, count)])
+        self.token_break = np.concatenate([self.token_break, np.array(breaks, dtype=bool)])
+        self.token_question = np.concatenate(
+            [self.token_question, np.fromiter((t[0] == "?" for t in new), bool, count)]
+        )
+        self.token_capitalised = np.concatenate(
+            [self.token_capitalised, np.fromiter((t[0].isupper() for t in new), bool, count)]
+        )
+        self.token_upper = np.concatenate(
+            [self.token_upper, np.fromiter(map(str.isupper, new), bool, count)]
+        )
+        self.token_i_or_a = np.concatenate(
+            [self.token_i_or_a, np.fromiter((t in ("I", "A") for t in new), bool, count)]
+        )
+        self._tokens_featured = len(self.tokens)
 
 
 VOCABULARY = Vocabulary()
