@@ -11,36 +11,35 @@ code.
 from __future__ import annotations
 
 import gc
-import json
-import multiprocessing
-import operator
-import os
+import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from eventlog import EventLog
 from eventlog.batches import EventBatch, RawEvent, event_batches
 from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
-from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, UPSERT_KEYS, VIEWS
-from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
+from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, VIEWS
+from projections.analysis.turn_metrics import MetricPool, insert_turn_metrics, metric_pool
+from projections.analysis.writes import ArrowRows, existing_rows, write_rows
+from projections.metrics.turn import METRICS_VERSION
 
 DEFAULT_BATCH_SIZE = 100_000
-POOL_MIN_TURNS = 2_000
-
-# The codec writes an event's timestamp first; reading it from there is three times faster
-# than parsing the JSON, which remains the fallback for any event stored otherwise.
-RECORDED_AT = (
-    'CASE WHEN starts_with(data, \'{{"timestamp":"\') '  # {{ survives str.format
-    "THEN split_part(substr(data, 15, 40), '\"', 1) "
-    "ELSE json_extract_string(data, '$.timestamp') END"
-)
+ROW_GROUP_SIZE = 65_536
+"""Rows per DuckDB row group (its default is 122,880). A transaction's appends that fill
+whole row groups are written straight into the file, compressed once; a part-filled one
+goes to the write-ahead log first and is compressed by a later checkpoint. With a batch
+of 100,000 events, smaller row groups halve the cost of committing."""
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits (Python's default is 0.005).
+DuckDB takes the GIL back briefly many times per statement (to scan Arrow data, to check
+for Ctrl-C); while the folding thread runs Python it would wait up to 5 ms each time."""
+DATABASE_ALIAS = "analysis"
+THREADS = 1
 Progress = Callable[[int, int], None]
 
 
@@ -72,21 +71,21 @@ def project_to_duckdb(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     store = log.url.redacted
     try:
-        connection = duckdb.connect(str(path))
+        connection = _open(Path(path))
     except duckdb.Error as error:
         raise ProjectionError(f"cannot open {path}: {_first_line(error)}") from None
     try:
         connection.execute("SET TimeZone = 'UTC'")
         # One thread: the other core folds the next batch meanwhile (see _pipelined); a
         # second DuckDB thread costs a tenth more CPU for no measurable gain in time.
-        connection.execute("SET threads = 1")
-        with _gc_paused(), _metric_pool(workers if metrics else 1) as pool:
+        connection.execute(f"SET threads = {THREADS}")
+        with _gc_paused(), _short_gil_turns(), metric_pool(workers if metrics else 1) as pool:
             position = _prepare(connection, store, rebuild, metrics)
             _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
             done = turn_rows = 0
-            for events, rows in _pipelined(connection, event_batches(log, position, batch_size),
-                                           metrics, pool):  # fmt: skip
+            batches = event_batches(log, position, batch_size)
+            for events, rows in _pipelined(connection, batches, metrics, pool):
                 turn_rows += rows
                 done += len(events)
                 position = events.last()[0]
@@ -95,6 +94,22 @@ def project_to_duckdb(
         return ProjectionResult(events=done, position=position, turn_metrics=turn_rows)
     finally:
         connection.close()
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the file at ``path``, attached with our
+    row group size (an option of ATTACH only)."""
+    connection = duckdb.connect()
+    try:
+        literal = str(path).replace("'", "''")
+        connection.execute(
+            f"ATTACH '{literal}' AS {DATABASE_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        )
+        connection.execute(f"USE {DATABASE_ALIAS}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def _first_line(error: BaseException) -> str:
@@ -113,39 +128,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class MetricPool:
-    """Worker processes for the metrics, started on the first batch that is worth it.
-
-    ``workers`` 0 means automatic: every core, but only for batches with at least
-    POOL_MIN_TURNS turns to compute (starting the processes costs about a second).
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers or (os.cpu_count() or 1)
-        self._minimum = POOL_MIN_TURNS if workers == 0 else 1
-        self._pool: ProcessPoolExecutor | None = None
-
-    def for_turns(self, turns: int) -> Executor | None:
-        if self._workers <= 1 or turns < self._minimum:
-            return self._pool
-        if self._pool is None:
-            # Spawned, not forked: a fork would copy DuckDB's and SQLite's threads and locks.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-
 @contextmanager
-def _metric_pool(workers: int) -> Iterator[MetricPool]:
-    pool = MetricPool(workers)
+def _short_gil_turns() -> Iterator[None]:
+    """SWITCH_INTERVAL while projecting, the interpreter's own value after."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
     try:
-        yield pool
+        yield
     finally:
-        pool.close()
+        sys.setswitchinterval(previous)
 
 
 def _prepare(
@@ -229,6 +220,7 @@ def _pipelined(
     read through a cursor of its own (which sees only committed rows).
     """
     reader = connection.cursor()
+    reader.execute(f"USE {DATABASE_ALIAS}")
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="pidgin-duckdb-writer") as writer:
             pending: tuple[EventBatch, Future[int]] | None = None
@@ -259,7 +251,7 @@ def _loader(
         if previous is not None:
             recent = previous.conversations if kind == "conversation" else previous.experiments
         found = {i: recent[i] for i in ids if i in recent}
-        found.update(_existing(reader, f"{kind}s", ids - found.keys()))
+        found.update(existing_rows(reader, f"{kind}s", ids - found.keys()))
         return found
 
     return load
@@ -277,13 +269,8 @@ def _write_batch(
     last = events.last()
     connection.execute("BEGIN")
     try:
-        _insert_events(connection, events)
-        _insert_messages(connection, batch.messages)
-        _insert(connection, "turns", rows.turns)
-        _insert(connection, "errors", rows.errors)
-        _upsert(connection, "conversations", rows.conversations, batch.existing["conversation"])
-        _upsert(connection, "experiments", rows.experiments, batch.existing["experiment"])
-        metric_rows = _insert_turn_metrics(connection, batch, pool) if metrics else 0
+        write_rows(connection, events, batch, rows)
+        metric_rows = insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",
             [last[0], _event_key(last)],
@@ -293,232 +280,3 @@ def _write_batch(
         connection.execute("ROLLBACK")
         raise
     return metric_rows
-
-
-def _existing(connection: duckdb.DuckDBPyConnection, table: str, ids: set[str]) -> dict[str, Row]:
-    """The current rows of ``ids`` (timestamps and ids as text, as the fold writes them)."""
-    if not ids:
-        return {}
-    key = UPSERT_KEYS[table]
-    columns = [
-        f"CAST({name} AS VARCHAR) AS {name}" if kind in ("UUID", "TIMESTAMP WITH TIME ZONE", "JSON")
-        else name
-        for name, kind in connection.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = ? ORDER BY ordinal_position",
-            [table],
-        ).fetchall()
-    ]  # fmt: skip
-    keys = pa.table({"key": sorted(ids)})
-    connection.register("wanted_keys", keys)
-    try:
-        cursor = connection.execute(
-            f"SELECT {', '.join(columns)} FROM {table} "
-            f"WHERE {key} IN (SELECT CAST(key AS UUID) FROM wanted_keys)"
-        )
-        names = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-    finally:
-        connection.unregister("wanted_keys")
-    return {row[key]: row for row in rows}
-
-
-def _load(connection: duckdb.DuckDBPyConnection, table: str, sql: str, data: pa.Table) -> None:
-    name = f"incoming_{table}"
-    connection.register(name, data)
-    try:
-        connection.execute(sql.format(source=name))
-    finally:
-        connection.unregister(name)
-
-
-@dataclass(frozen=True)
-class ArrowRows:
-    """A folded batch's rows as Arrow tables (None: no rows), built by the thread that
-    folds, so the writer's thread only runs SQL."""
-
-    turns: pa.Table | None
-    errors: pa.Table | None
-    conversations: pa.Table | None
-    experiments: pa.Table | None
-
-    @staticmethod
-    def of(batch: Batch) -> ArrowRows:
-        return ArrowRows(
-            turns=_columns_table(batch.turns),
-            errors=_columns_table(batch.errors),
-            conversations=_rows_table(batch.conversations),
-            experiments=_rows_table(batch.experiments),
-        )
-
-
-def _columns_table(columns: dict[str, list[Any]]) -> pa.Table | None:
-    return pa.table(columns) if next(iter(columns.values())) else None
-
-
-def _rows_table(rows: dict[str, Row]) -> pa.Table | None:
-    """Rows (dicts with the same keys) turned into columns."""
-    if not rows:
-        return None
-    names = list(next(iter(rows.values())))
-    values = zip(*map(operator.itemgetter(*names), rows.values()), strict=True)
-    return pa.table({name: list(column) for name, column in zip(names, values, strict=True)})
-
-
-def _insert(connection: duckdb.DuckDBPyConnection, table: str, data: pa.Table | None) -> None:
-    if data is not None:
-        _load(connection, table, f"INSERT INTO {table} BY NAME SELECT * FROM {{source}}", data)
-
-
-# The stored MessageCompleted fields the messages table takes as they are, read by DuckDB;
-# absent fields get the defaults the domain event has.
-MESSAGE_FIELDS = (
-    json.dumps(
-        {
-            "turn": "INTEGER",
-            "agent": "VARCHAR",
-            "model": "VARCHAR",
-            "text": "VARCHAR",
-            "thinking": "VARCHAR",
-            "tokens_in": "BIGINT",
-            "tokens_out": "BIGINT",
-            "time_to_first_token": "DOUBLE",
-            "duration": "DOUBLE",
-            "stop_reason": "VARCHAR",
-            "timestamp": "VARCHAR",
-        }
-    )
-    .replace("{", "{{")
-    .replace("}", "}}")
-)  # survives str.format
-
-
-def _insert_messages(connection: duckdb.DuckDBPyConnection, messages: pa.Table) -> None:
-    """The fold's ids, positions and costs; every other column from the stored state."""
-    if not messages.num_rows:
-        return
-    _load(
-        connection,
-        "messages",
-        "INSERT INTO messages BY NAME SELECT conversation_id, position, cost_usd, "
-        "coalesce(m.turn, 0) AS turn, coalesce(m.agent, '') AS agent, m.model AS model, "
-        "coalesce(m.text, '') AS text, m.thinking AS thinking, "
-        "coalesce(m.tokens_in, 0) AS tokens_in, coalesce(m.tokens_out, 0) AS tokens_out, "
-        "m.time_to_first_token AS time_to_first_token, m.duration AS duration, "
-        "m.stop_reason AS stop_reason, m.timestamp AS completed_at FROM "
-        f"(SELECT *, json_transform(decode(state), '{MESSAGE_FIELDS}') AS m "
-        "FROM {source})",
-        messages,
-    )
-
-
-def _insert_events(connection: duckdb.DuckDBPyConnection, events: EventBatch) -> None:
-    """The stored events, straight from Arrow; DuckDB derives the type, id and timestamp."""
-    _load(
-        connection,
-        "events",
-        "INSERT INTO events BY NAME SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, "
-        "version, topic, string_split(topic, '.')[-1] AS type, data, "
-        f"CAST({RECORDED_AT} AS TIMESTAMPTZ) AS recorded_at "
-        "FROM (SELECT * EXCLUDE (state), decode(state) AS data FROM {source})",
-        events.table,
-    )
-
-
-def _upsert(
-    connection: duckdb.DuckDBPyConnection,
-    table: str,
-    data: pa.Table | None,
-    existing: set[str],
-) -> None:
-    """Write these rows, replacing the ``existing`` ones (delete + insert from Arrow)."""
-    if data is None:
-        return
-    key = UPSERT_KEYS[table]
-    if existing:
-        _load(
-            connection,
-            table,
-            f"DELETE FROM {table} WHERE {key} IN (SELECT CAST(key AS UUID) FROM {{source}})",
-            pa.table({"key": sorted(existing)}),
-        )
-    _insert(connection, table, data)
-
-
-def _conversation_rows(
-    job: tuple[list[tuple[int, str, str]], dict[str, float] | None, list[int]],
-) -> list[tuple[int, dict[str, float | None]]]:
-    """Metric rows of the wanted turns of one conversation (runs in a worker process too)."""
-    messages, weights, wanted = job
-    keep = set(wanted)
-    return [(turn, row) for turn, row in conversation_turn_rows(messages, weights) if turn in keep]
-
-
-def _insert_turn_metrics(
-    connection: duckdb.DuckDBPyConnection, batch: Batch, pools: MetricPool
-) -> int:
-    """Compute the rows of the turns completed in this batch from the messages table."""
-    if not batch.completed_turns:
-        return 0
-    wanted = pa.table({"conversation_id": sorted(batch.completed_turns)})
-    connection.register("metric_conversations", wanted)
-    try:
-        messages = connection.execute(
-            "SELECT CAST(conversation_id AS VARCHAR), turn, agent, text FROM messages "
-            "WHERE conversation_id IN "
-            "(SELECT CAST(conversation_id AS UUID) FROM metric_conversations) "
-            "ORDER BY conversation_id, position"
-        ).fetchall()
-    finally:
-        connection.unregister("metric_conversations")
-    by_conversation: dict[str, list[tuple[int, str, str]]] = {}
-    for conversation_id, turn, agent, text in messages:
-        by_conversation.setdefault(conversation_id, []).append((turn, agent, text))
-    ids = sorted(by_conversation)
-    jobs = [
-        (
-            by_conversation[cid],
-            _weights(batch.conversations.get(cid)),
-            sorted(batch.completed_turns[cid]),
-        )
-        for cid in ids
-    ]
-    pool = pools.for_turns(sum(len(turns) for turns in batch.completed_turns.values()))
-    results = (
-        list(pool.map(_conversation_rows, jobs, chunksize=8))
-        if pool
-        else map(_conversation_rows, jobs)
-    )
-    columns: dict[str, list[Any]] = {"conversation_id": [], "turn": [], "metrics_version": []}
-    columns.update({name: [] for name in COLUMNS})
-    for cid, rows in zip(ids, results, strict=True):
-        for turn, row in rows:
-            columns["conversation_id"].append(cid)
-            columns["turn"].append(turn)
-            columns["metrics_version"].append(METRICS_VERSION)
-            for name in COLUMNS:
-                columns[name].append(row[name])
-    count = len(columns["turn"])
-    if count:
-        schema = pa.schema(
-            [
-                ("conversation_id", pa.string()),
-                ("turn", pa.int32()),
-                ("metrics_version", pa.string()),
-            ]
-            + [(name, pa.float64()) for name in COLUMNS]
-        )
-        _load(
-            connection,
-            "turn_metrics",
-            "INSERT INTO turn_metrics BY NAME SELECT * FROM {source}",
-            pa.table(columns, schema=schema),
-        )
-    return count
-
-
-def _weights(row: Row | None) -> dict[str, float] | None:
-    if row is None or not row.get("convergence_weights"):
-        return None
-    weights = json.loads(row["convergence_weights"])
-    return {str(k): float(v) for k, v in weights.items()}

@@ -81,7 +81,8 @@ class MessageShape:
     structure: tuple[int, int, int, int]
     punctuation: tuple[float, float, float, float, float]
     words: frozenset[str]
-    characters: frozenset[str]
+    characters: frozenset[str]  # kept for short texts only, the only ones compared by them
+    means: tuple[float, ...]  # structure, punctuation, sentences, length: what is averaged
 
 
 @lru_cache(maxsize=512)
@@ -108,25 +109,28 @@ def build_shape(raw: str, ascii_words: frozenset[str] | None = None) -> MessageS
     lower = text.lower()
     if ascii_words is None or not unlabelled or not raw.isascii():
         ascii_words = frozenset(_WORD.findall(lower))
+    structure = (
+        text.count("\n\n") + 1 if text else 0,
+        len(_LIST_ITEM.findall(text)),
+        text.count("?"),
+        text.count("```") // 2,
+    )
+    punctuation = (
+        text.count("!") * per_char,
+        text.count(",") * per_char,
+        text.count(";") * per_char,
+        text.count(":") * per_char,
+        sum(text.count(d) for d in _DASHES) * per_char,
+    )
     return MessageShape(
         text=text,
         length=length,
         sentences=ends,
-        structure=(
-            text.count("\n\n") + 1 if text else 0,
-            len(_LIST_ITEM.findall(text)),
-            text.count("?"),
-            text.count("```") // 2,
-        ),
-        punctuation=(
-            text.count("!") * per_char,
-            text.count(",") * per_char,
-            text.count(";") * per_char,
-            text.count(":") * per_char,
-            sum(text.count(d) for d in _DASHES) * per_char,
-        ),
+        structure=structure,
+        punctuation=punctuation,
         words=ascii_words,
-        characters=frozenset(lower),
+        characters=frozenset(lower) if length < SHORT_TEXT else frozenset(),
+        means=(*structure, *punctuation, ends, length),
     )
 
 
@@ -163,24 +167,19 @@ def components(
     window_a: Sequence[MessageShape], window_b: Sequence[MessageShape]
 ) -> dict[str, float]:
     """The five components from each agent's window (oldest first, same length)."""
-    structure = [
-        ratio(_mean([m.structure[i] for m in window_a]), _mean([m.structure[i] for m in window_b]))
-        for i in range(4)
+    means_a = [
+        sum(column) / len(window_a) for column in zip(*[m.means for m in window_a], strict=True)
     ]
-    punctuation = [
-        ratio(
-            _mean([m.punctuation[i] for m in window_a]), _mean([m.punctuation[i] for m in window_b])
-        )
-        for i in range(5)
+    means_b = [
+        sum(column) / len(window_b) for column in zip(*[m.means for m in window_b], strict=True)
     ]
+    ratios = list(map(ratio, means_a, means_b))
     return {
         "content": content_similarity(window_a[-1], window_b[-1]),
-        "structure": _mean(structure),
-        "sentences": ratio(
-            _mean([m.sentences for m in window_a]), _mean([m.sentences for m in window_b])
-        ),
-        "length": ratio(_mean([m.length for m in window_a]), _mean([m.length for m in window_b])),
-        "punctuation": _mean(punctuation),
+        "structure": _mean(ratios[0:4]),
+        "sentences": ratios[9],
+        "length": ratios[10],
+        "punctuation": _mean(ratios[4:9]),
     }
 
 

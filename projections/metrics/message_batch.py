@@ -20,6 +20,7 @@ from projections.metrics.columnar import (
     Ints,
     factorize,
     per_code,
+    ranges,
     safe_divide,
     total,
 )
@@ -267,10 +268,11 @@ class MessageBatch:
         A word ending in "n't" counts as a negation too.
         """
         vocabulary = self.vocabulary
-        chosen = vocabulary.categorised[self.pair_word]
-        rows, slots = np.nonzero(vocabulary.categories[self.pair_word[chosen]])
-        keys = self.pair_message[chosen][rows] * CATEGORIES + slots
-        weights = self.pair_count[chosen][rows]
+        chosen = np.flatnonzero(vocabulary.categorised[self.pair_word])
+        first, last = vocabulary.slot_bounds(self.pair_word[chosen])
+        index, owner = ranges(first, last)
+        keys = self.pair_message[chosen][owner] * CATEGORIES + vocabulary.slots[index]
+        weights = self.pair_count[chosen][owner]
         tally = total(keys, weights, self.size * CATEGORIES).reshape(self.size, CATEGORIES)
         tally[:, NEGATION_SLOT] += total(
             self.message_of, vocabulary.negation_suffix[self.words], self.size

@@ -8,8 +8,10 @@ categories are worked out once, the first time the word is seen, not once per us
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 import numpy as np
+import numpy.typing as npt
 
 from projections.metrics import lexicons as lx
 from projections.metrics.readability import syllables
@@ -79,7 +81,9 @@ class Vocabulary:
         self.auxiliary = np.zeros(0, dtype=bool)
         self.participle = np.zeros(0, dtype=bool)
         self.adverb = np.zeros(0, dtype=bool)
-        self.categories = np.zeros((0, CATEGORIES), dtype=np.int64)
+        # Each word's category slots, as one flat array: word i's are slots[start[i]:start[i + 1]].
+        self.slots = np.zeros(0, dtype=np.int64)
+        self.slot_start = np.zeros(1, dtype=np.int64)
         self.categorised = np.zeros(0, dtype=bool)
 
     def __len__(self) -> int:
@@ -137,13 +141,17 @@ class Vocabulary:
         self.negation_suffix = np.concatenate(
             [self.negation_suffix, np.fromiter((w.endswith("n't") for w in new), bool, count)]
         )
-        rows = np.zeros((count, CATEGORIES), dtype=np.int64)
-        for index, word in enumerate(new):
-            for slot in lx.WORD_INDEX.get(word, ()):
-                rows[index, slot] = 1
-        self.categories = np.concatenate([self.categories, rows])
-        self.categorised = np.concatenate([self.categorised, rows.any(axis=1)])
+        slots = [lx.WORD_INDEX.get(word, ()) for word in new]
+        sizes = np.fromiter(map(len, slots), np.int64, count)
+        flat = np.fromiter(chain.from_iterable(slots), np.int64, int(sizes.sum()))
+        self.slots = np.concatenate([self.slots, flat])
+        self.slot_start = np.concatenate([self.slot_start, self.slot_start[-1] + np.cumsum(sizes)])
+        self.categorised = np.concatenate([self.categorised, sizes > 0])
         self._featured = len(self.words)
+
+    def slot_bounds(self, words: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+        """Where each word's category slots begin and end in :attr:`slots`."""
+        return self.slot_start[words], self.slot_start[words + 1]
 
     def _refresh_tokens(self) -> None:
         new = self.tokens[self._tokens_featured :]
