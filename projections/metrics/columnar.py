@@ -27,6 +27,46 @@ def factorize(keys: Ints) -> tuple[Ints, int]:
     return encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)
 
 
+@dataclass(frozen=True)
+class SortedGroups:
+    """Equal keys grouped by sorting; cheap when the keys are almost sorted already.
+
+    Keys that start with the message index (message × width + word) are sorted message
+    by message, so a stable sort only has to order each message's few words.
+    """
+
+    key: Ints  # each group's key, ascending
+    size: Ints  # how many elements each group has
+    group: Ints  # the group of every element, in the original order
+
+
+def sorted_groups(keys: Ints) -> SortedGroups:
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.ones(len(keys), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    group = np.empty(len(keys), dtype=np.int64)
+    group[order] = np.cumsum(starts) - 1
+    bounds = np.append(np.flatnonzero(starts), len(keys))
+    return SortedGroups(key=ordered[starts], size=np.diff(bounds), group=group)
+
+
+def matched(left: Ints, right: Ints) -> tuple[Bools, Bools]:
+    """Which of two ascending arrays of distinct keys occur in the other one.
+
+    Their concatenation is two sorted runs, which a stable sort merges in one pass.
+    """
+    both = np.concatenate([left, right])
+    order = np.argsort(both, kind="stable")
+    ordered = both[order]
+    equal = np.zeros(len(both), dtype=bool)
+    if len(both) > 1:
+        same = ordered[1:] == ordered[:-1]
+        equal[order[1:][same]] = True
+        equal[order[:-1][same]] = True
+    return equal[: len(left)], equal[len(left) :]
+
+
 def first_appearances(codes: Ints) -> Bools:
     """True where a code appears for the first time (codes numbered as by factorize)."""
     first = np.ones(len(codes), dtype=bool)

@@ -19,9 +19,9 @@ from projections.metrics.columnar import (
     Floats,
     Ints,
     factorize,
-    per_code,
     ranges,
     safe_divide,
+    sorted_groups,
     total,
 )
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, scan
@@ -154,10 +154,12 @@ class Sentences:
 class NgramSets:
     """The distinct n-grams of every message: one row per (message, n-gram)."""
 
-    message: Ints
+    message: Ints  # ascending; each message's n-grams in ascending code order
     count: Ints  # occurrences in the message
     gram: Ints  # a code per distinct n-gram of the batch
+    width: int  # more than any code
     at: Ints  # the code of the n-gram starting at each word position, −1 where none
+    pair_at: Ints  # the (message, n-gram) entry of each word position, −1 where none
     recurs: Bools  # at each word position: does its n-gram occur twice or more in the message
 
 
@@ -182,10 +184,10 @@ class MessageBatch:
         self.word_count: Ints = np.bincount(self.message_of, minlength=size).astype(np.int64)
         self.starts: Ints = np.concatenate([[0], np.cumsum(self.word_count)]).astype(np.int64)
         self.width = max(1, len(vocabulary))
-        codes, distinct = factorize(self.message_of * self.width + self.words)
-        self.pair_count: Ints = np.bincount(codes, minlength=distinct).astype(np.int64)
-        self.pair_message: Ints = per_code(codes, self.message_of, distinct)
-        self.pair_word: Ints = per_code(codes, self.words, distinct)
+        pairs = sorted_groups(self.message_of * self.width + self.words)
+        self.pair_count: Ints = pairs.size
+        self.pair_message: Ints = pairs.key // self.width
+        self.pair_word: Ints = pairs.key % self.width
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = self._category_counts()
@@ -238,8 +240,9 @@ class MessageBatch:
             span = len(words) - n + 1
             if span <= 0:
                 empty = np.zeros(0, dtype=np.int64)
+                none = np.full(len(words), -1, dtype=np.int64)
                 sets[n] = NgramSets(
-                    empty, empty, empty, np.full(len(words), -1), np.zeros(len(words), dtype=bool)
+                    empty, empty, empty, 1, none, none, np.zeros(len(words), dtype=bool)
                 )
                 continue
             valid = owner[:span] == owner[n - 1 :]
@@ -248,15 +251,19 @@ class MessageBatch:
             grams, distinct = factorize(keys[valid])
             codes[:span][valid] = grams
             message = owner[:span][valid]
-            pair_codes, pairs = factorize(message * max(1, distinct) + grams)
-            count = np.bincount(pair_codes, minlength=pairs).astype(np.int64)
+            width = max(1, distinct)
+            pairs = sorted_groups(message * width + grams)
             recurs = np.zeros(len(words), dtype=bool)
-            recurs[:span][valid] = count[pair_codes] > 1
+            recurs[:span][valid] = pairs.size[pairs.group] > 1
+            pair_at = np.full(len(words), -1, dtype=np.int64)
+            pair_at[:span][valid] = pairs.group
             sets[n] = NgramSets(
-                message=per_code(pair_codes, message, pairs),
-                count=count,
-                gram=per_code(pair_codes, grams, pairs),
+                message=pairs.key // width,
+                count=pairs.size,
+                gram=pairs.key % width,
+                width=width,
                 at=codes,
+                pair_at=pair_at,
                 recurs=recurs,
             )
             previous = codes

@@ -16,6 +16,7 @@ import numpy as np
 
 from projections.metrics import lexicons as lx
 from projections.metrics.columnar import (
+    Bools,
     Floats,
     Ints,
     chains,
@@ -24,7 +25,7 @@ from projections.metrics.columnar import (
     factorize,
     first_appearances,
     jaccard,
-    per_code,
+    matched,
     ranges,
     running_total,
     safe_divide,
@@ -242,6 +243,13 @@ class _History:
         self.document_frequency[self.words.order] = self.words.occurrence
         self.base = np.log(1.0 + (layout.position + 1.0)) + 1.0  # ln(1 + N) + 1
 
+    def frequency_at(self, pairs: Ints, message: Ints) -> Ints:
+        """The document frequency of each pair's word at a later ``message``."""
+        chain, size = self.words, self.batch.size
+        keys = chain.code * size + self.batch.pair_message[chain.order]
+        latest = np.searchsorted(keys, self.word_codes[pairs] * size + message, side="right") - 1
+        return chain.occurrence[latest]
+
     def message_metrics(self) -> dict[str, Floats]:
         layout, unique = self.layout, total(self.batch.pair_message, None, self.batch.size)
         spoken = np.where(layout.agent == 0, self.vocabulary[0], self.vocabulary[1])
@@ -334,18 +342,7 @@ def _cross_metrics(
     n = own["word_count"]
     na, nb = n[a], n[b]
     unique = own["vocabulary_size"]
-    # The words of both messages of each turn, with their counts and frequencies then.
-    starts = np.searchsorted(batch.pair_message, np.arange(batch.size + 1))
-    first = np.minimum(a, b)
-    index, row = ranges(starts[first], starts[end + 1])
-    message, count = batch.pair_message[index], batch.pair_count[index]
-    codes, distinct = factorize(row * batch.width + batch.pair_word[index])
-    count_a = total(codes, np.where(message == a[row], count, 0), distinct)
-    count_b = total(codes, np.where(message == b[row], count, 0), distinct)
-    latest = np.zeros(distinct, dtype=np.int64)
-    np.maximum.at(latest, codes, history.document_frequency[index])
-    owner = per_code(codes, row, distinct)
-    idf = history.base[end[owner]] - np.log(1.0 + latest)
+    owner, count_a, count_b, idf = _turn_words(batch, layout, history)
     weight_a, weight_b = count_a * idf, count_b * idf
     norms = np.sqrt(total(owner, weight_a * weight_a, rows)) * np.sqrt(
         total(owner, weight_b * weight_b, rows)
@@ -401,41 +398,82 @@ def _cross_metrics(
     }
 
 
+def _turn_words(
+    batch: MessageBatch, layout: _Layout, history: _History
+) -> tuple[Ints, Floats, Floats, Floats]:
+    """Every distinct word of each turn's two messages: (turn row, count in A, in B, idf).
+
+    The idf is the one when the turn completed: a word of the later message has its own
+    document frequency; one only in the earlier message has the frequency of its latest
+    occurrence up to the later message (the earlier message itself when they are next to
+    each other, as they are when each agent speaks once a turn).
+    """
+    a, b, end = layout.row_a, layout.row_b, layout.row_end
+    starts = np.searchsorted(batch.pair_message, np.arange(batch.size + 1))
+    earlier = np.where(end == a, b, a)
+    index_e, row_e = ranges(starts[earlier], starts[earlier + 1])
+    index_l, row_l = ranges(starts[end], starts[end + 1])
+    width = batch.width
+    found_e, found_l = matched(
+        row_e * width + batch.pair_word[index_e], row_l * width + batch.pair_word[index_l]
+    )
+    count_l = batch.pair_count[index_l].astype(np.float64)
+    partner = np.zeros(len(index_l))
+    partner[found_l] = batch.pair_count[index_e[found_e]]
+    alone = index_e[~found_e]
+    alone_row = row_e[~found_e]
+    frequency = history.document_frequency
+    alone_frequency = frequency[alone]
+    apart = end[alone_row] - earlier[alone_row] > 1
+    if apart.any():
+        alone_frequency[apart] = history.frequency_at(alone[apart], end[alone_row[apart]])
+    row = np.concatenate([row_l, alone_row])
+    later_count = np.concatenate([count_l, np.zeros(len(alone))])
+    earlier_count = np.concatenate([partner, batch.pair_count[alone].astype(np.float64)])
+    idf = history.base[end[row]] - np.log(
+        1.0 + np.concatenate([frequency[index_l], alone_frequency])
+    )
+    later_is_a = end[row] == a[row]
+    count_a = np.where(later_is_a, later_count, earlier_count)
+    count_b = np.where(later_is_a, earlier_count, later_count)
+    return row, count_a, count_b, idf
+
+
 def _ngram_overlaps(
     batch: MessageBatch, a: Ints, b: Ints
 ) -> dict[int, tuple[Floats, Floats, Floats]]:
-    """For n = 2…6: (shared distinct n-grams, A's distinct n-grams, B's) of each turn.
-
-    Bigrams and trigrams are compared as arrays; a longer n-gram can only be shared
-    when its first trigram is, so n = 4…6 are compared in Python for those turns alone.
-    """
+    """For n = 2…6: (shared distinct n-grams, A's distinct n-grams, B's) of each turn."""
     rows = len(a)
     overlaps: dict[int, tuple[Floats, Floats, Floats]] = {}
+    shared = np.zeros(len(batch.words), dtype=bool)
     for n in (2, 3):
         sets = batch.ngrams[n]
         sizes = total(sets.message, None, batch.size)
         starts = np.searchsorted(sets.message, np.arange(batch.size + 1))
         index_a, row_a = ranges(starts[a], starts[a + 1])
         index_b, row_b = ranges(starts[b], starts[b + 1])
-        grams = int(sets.gram.max()) + 1 if len(sets.gram) else 1
-        codes, distinct = factorize(
-            np.concatenate([row_a * grams + sets.gram[index_a], row_b * grams + sets.gram[index_b]])
+        found_a, found_b = matched(
+            row_a * sets.width + sets.gram[index_a], row_b * sets.width + sets.gram[index_b]
         )
-        in_b = np.zeros(distinct, dtype=bool)
-        in_b[codes[len(index_a) :]] = True
-        common = total(row_a[in_b[codes[: len(index_a)]]], None, rows)
-        overlaps[n] = (common, sizes[a], sizes[b])
-    overlaps.update(_long_ngram_overlaps(batch, a, b))
+        overlaps[n] = (total(row_a[found_a], None, rows), sizes[a], sizes[b])
+        if n == 3:
+            in_turn = np.zeros(len(sets.message), dtype=bool)
+            in_turn[index_a[found_a]] = True
+            in_turn[index_b[found_b]] = True
+            placed = sets.pair_at >= 0
+            shared[placed] = in_turn[sets.pair_at[placed]]
+    overlaps.update(_long_ngram_overlaps(batch, a, b, shared))
     return overlaps
 
 
 def _long_ngram_overlaps(
-    batch: MessageBatch, a: Ints, b: Ints
+    batch: MessageBatch, a: Ints, b: Ints, shared: Bools
 ) -> dict[int, tuple[Floats, Floats, Floats]]:
     """:func:`_ngram_overlaps` for n = 4…6, coding only the n-grams that can matter.
 
-    An n-gram at position p recurs in its message, or is shared with the other message of
-    its turn, only if the (n−1)-grams at p and p + 1 do or are. Every other n-gram is
+    ``shared``: whether the trigram at each word position is in the other message of its
+    turn. An n-gram at position p recurs in its message, or is shared with the other
+    message of its turn, only if the (n−1)-grams at p and p + 1 do or are. Every other n-gram is
     unique in its message and not shared, so each step codes just the candidates (a small
     share of the positions) and counts the rest.
     """
@@ -443,18 +481,9 @@ def _long_ngram_overlaps(
     words, owner = batch.words, batch.message_of
     row_of = np.full(batch.size, -1, dtype=np.int64)
     side = np.zeros(batch.size, dtype=np.int64)
-    partner = np.full(batch.size, -1, dtype=np.int64)
-    row_of[a], partner[a] = np.arange(rows), b
-    row_of[b], partner[b], side[b] = np.arange(rows), a, 1
-    trigrams = batch.ngrams[3]
-    codes, recurs = trigrams.at, trigrams.recurs
-    grams = int(trigrams.gram.max()) + 1 if len(trigrams.gram) else 1
-    position = np.flatnonzero((codes >= 0) & (partner[owner] >= 0))
-    known = trigrams.message * grams + trigrams.gram
-    query = partner[owner[position]] * grams + codes[position]
-    found, _ = factorize(np.concatenate([known, query]))
-    shared = np.zeros(len(words), dtype=bool)
-    shared[position] = found[len(known) :] < len(known)
+    row_of[a] = np.arange(rows)
+    row_of[b], side[b] = np.arange(rows), 1
+    codes, recurs = batch.ngrams[3].at, batch.ngrams[3].recurs
     n_words = batch.word_count.astype(np.float64)
     result: dict[int, tuple[Floats, Floats, Floats]] = {}
     for n in range(4, MAX_NGRAM + 1):
