@@ -38,6 +38,7 @@ class SortedGroups:
     key: Ints  # each group's key, ascending
     size: Ints  # how many elements each group has
     group: Ints  # the group of every element, in the original order
+    first: Ints  # the index of each group's first element
 
 
 def sorted_groups(keys: Ints) -> SortedGroups:
@@ -48,7 +49,22 @@ def sorted_groups(keys: Ints) -> SortedGroups:
     group = np.empty(len(keys), dtype=np.int64)
     group[order] = np.cumsum(starts) - 1
     bounds = np.append(np.flatnonzero(starts), len(keys))
-    return SortedGroups(key=ordered[starts], size=np.diff(bounds), group=group)
+    return SortedGroups(key=ordered[starts], size=np.diff(bounds), group=group, first=order[starts])
+
+
+def sum_x_log_x(owner: Ints, counts: Ints, size: int) -> Floats:
+    """Σ c·log2 c of each owner's counts, added in ascending c: the same bits whatever
+    order the counts come in."""
+    if len(counts) == 0:
+        return np.zeros(size)
+    largest = int(counts.max()) + 1
+    histogram = np.bincount(owner * largest + counts, minlength=size * largest).reshape(
+        size, largest
+    )
+    result = np.zeros(size)
+    for count in range(2, largest):  # 1·log2 1 = 0
+        result += histogram[:, count] * (count * np.log2(count))
+    return result
 
 
 def matched(left: Ints, right: Ints) -> tuple[Bools, Bools]:

@@ -22,6 +22,7 @@ from projections.metrics.columnar import (
     ranges,
     safe_divide,
     sorted_groups,
+    sum_x_log_x,
     total,
 )
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, scan
@@ -184,10 +185,13 @@ class MessageBatch:
         self.word_count: Ints = np.bincount(self.message_of, minlength=size).astype(np.int64)
         self.starts: Ints = np.concatenate([[0], np.cumsum(self.word_count)]).astype(np.int64)
         self.width = max(1, len(vocabulary))
+        # Each message's distinct words in the order they first appear: float sums over
+        # them then run in an order fixed by the text alone, not by the word ids.
         pairs = sorted_groups(self.message_of * self.width + self.words)
-        self.pair_count: Ints = pairs.size
-        self.pair_message: Ints = pairs.key // self.width
-        self.pair_word: Ints = pairs.key % self.width
+        in_text_order = np.argsort(pairs.first, kind="stable")
+        self.pair_count: Ints = pairs.size[in_text_order]
+        self.pair_message: Ints = pairs.key[in_text_order] // self.width
+        self.pair_word: Ints = pairs.key[in_text_order] % self.width
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = self._category_counts()
@@ -332,10 +336,8 @@ class MessageBatch:
         out["self_repetition"] = safe_divide(total(owner[:-1][repeats], None, size), n - 1)
         out["repeated_bigrams"] = total(bigrams.message, bigrams.count > 1, size)
         out["repeated_trigrams"] = total(trigrams.message, trigrams.count > 1, size)
-        bigram_counts = bigrams.count.astype(np.float64)
         out["bigram_entropy"] = _entropy(
-            np.maximum(n - 1, 0.0),
-            total(bigrams.message, bigram_counts * np.log2(bigram_counts), size),
+            np.maximum(n - 1, 0.0), sum_x_log_x(bigrams.message, bigrams.count, size)
         )
         for column, category in _CATEGORY_COLUMNS.items():
             out[column] = self.categories[:, SLOT[category]]

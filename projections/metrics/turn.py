@@ -413,13 +413,16 @@ def _turn_words(
     earlier = np.where(end == a, b, a)
     index_e, row_e = ranges(starts[earlier], starts[earlier + 1])
     index_l, row_l = ranges(starts[end], starts[end + 1])
-    width = batch.width
-    found_e, found_l = matched(
-        row_e * width + batch.pair_word[index_e], row_l * width + batch.pair_word[index_l]
-    )
-    count_l = batch.pair_count[index_l].astype(np.float64)
+    # Matched in word order, summed in text order (the bits then do not hang on word ids).
+    keys_e = row_e * batch.width + batch.pair_word[index_e]
+    keys_l = row_l * batch.width + batch.pair_word[index_l]
+    order_e, order_l = np.argsort(keys_e, kind="stable"), np.argsort(keys_l, kind="stable")
+    sorted_e, sorted_l = matched(keys_e[order_e], keys_l[order_l])
+    found_e = np.empty(len(keys_e), dtype=bool)
+    found_e[order_e] = sorted_e
     partner = np.zeros(len(index_l))
-    partner[found_l] = batch.pair_count[index_e[found_e]]
+    partner[order_l[sorted_l]] = batch.pair_count[index_e[order_e[sorted_e]]]
+    count_l = batch.pair_count[index_l].astype(np.float64)
     alone = index_e[~found_e]
     alone_row = row_e[~found_e]
     frequency = history.document_frequency
