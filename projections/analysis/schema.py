@@ -30,7 +30,7 @@ TABLES: dict[str, str] = {
             type VARCHAR NOT NULL,
             topic VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ,
-            data JSON NOT NULL
+            data JSON NOT NULL USING COMPRESSION zstd
         )""",
     "conversations": """
         CREATE TABLE conversations (
@@ -86,7 +86,7 @@ TABLES: dict[str, str] = {
             turn INTEGER NOT NULL,
             agent VARCHAR NOT NULL,
             model VARCHAR,
-            text VARCHAR NOT NULL,
+            text VARCHAR NOT NULL USING COMPRESSION zstd,
             thinking VARCHAR,
             tokens_in BIGINT,
             tokens_out BIGINT,
