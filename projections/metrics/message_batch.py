@@ -14,6 +14,7 @@ import numpy as np
 from vaderSentiment.vaderSentiment import N_SCALAR
 
 from projections.metrics import lexicons as lx
+from projections.metrics.characters import character_metrics
 from projections.metrics.columnar import (
     Bools,
     Floats,
@@ -315,6 +316,7 @@ class MessageBatch:
             size, len(TEXT_METRICS)
         )
         out: dict[str, Floats] = {name: text[:, i] for i, name in enumerate(TEXT_METRICS)}
+        out.update(character_metrics([s.text for s in self.scans]))
         out.update(self._sentence_metrics(n))
         sentences = out["sentence_count"]
         pairs, counts = self.pair_message, self.pair_count.astype(np.float64)

@@ -1,0 +1,139 @@
+"""Character-level metrics of many messages at once, counted on code points.
+
+All texts are joined and read as one array of code points; characters are counted per
+message with ``numpy.bincount`` (a table of 128 columns for ASCII, sorted groups for the
+rest). The regular expressions (emoji, arrows, numbers, list items) then run only on
+the messages that hold a character they need. Definitions: docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+from projections.metrics.columnar import Bools, Floats, Ints, safe_divide, sorted_groups, total
+
+EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2300-\u23ff\ufe0f\u200d]+")
+ARROWS = re.compile("<=>|<->|->|<-|=>|<=|[→←↔⇒⇐⇔➜➡⬅↑↓⬆⬇↖↗↘↙]")
+MATH_SYMBOLS = frozenset("∑∏√∞≈≠≡≤≥±×÷∫∂∆∇∈∉⊂⊃∪∩∀∃∝∴∵′″")
+BOX_AND_BULLETS = frozenset("•◦▪▫■□●○◆◇★☆│─┌┐└┘├┤┬┴┼═║╔╗╚╝")
+NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
+RARE = 0x2190  # from here on, emoji and arrows become possible
+
+CHARACTER_METRICS = (
+    "char_count",
+    "character_entropy",
+    "symbol_density",
+    "punctuation_diversity",
+    "question_count",
+    "exclamation_count",
+    "emoji_count",
+    "arrow_count",
+    "math_symbol_count",
+    "special_char_count",
+    "number_count",
+    "list_item_count",
+)
+
+
+@cache
+def _classes(code: int) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """alpha, space, alnum, digit, math symbol, box or bullet: of one code point."""
+    char = chr(code)
+    return (
+        char.isalpha(),
+        char.isspace(),
+        char.isalnum(),
+        char.isdigit(),
+        char in MATH_SYMBOLS,
+        char in BOX_AND_BULLETS,
+    )
+
+
+_ASCII = np.array([_classes(code) for code in range(128)], dtype=bool).T
+
+
+def character_metrics(texts: list[str]) -> dict[str, Floats]:
+    """Every character-level metric of each text (apostrophes already made straight)."""
+    size = len(texts)
+    lengths = np.fromiter(map(len, texts), np.int64, size)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    owner = np.repeat(np.arange(size, dtype=np.int64), lengths)
+    ascii_chars = codes < 128
+    table = total(owner[ascii_chars] * 128 + codes[ascii_chars], None, size * 128).reshape(
+        size, 128
+    )
+    # Other code points: one entry per (message, character), in code order.
+    others = sorted_groups(owner[~ascii_chars] * 0x110000 + codes[~ascii_chars])
+    other_owner, other_code = others.key // 0x110000, others.key % 0x110000
+    other_count = others.size.astype(np.float64)
+    classes = (
+        np.array([_classes(code) for code in other_code.tolist()], dtype=bool).reshape(-1, 6).T
+    )
+    present = table > 0
+    alpha, space, alnum, digit = _ASCII[:4]  # no math symbol or box is ASCII
+
+    def per_message(ascii_column: Bools, other_values: Floats) -> Floats:
+        summed: Floats = (table * ascii_column).sum(axis=1) + total(other_owner, other_values, size)
+        return summed
+
+    def distinct(ascii_column: Bools, other_flags: Bools) -> Floats:
+        ascii_kinds = (present & ascii_column).sum(axis=1, dtype=np.float64)
+        counted: Floats = ascii_kinds + total(other_owner, other_flags, size)
+        return counted
+
+    letters = per_message(alpha, other_count * classes[0])
+    spaces = per_message(space, other_count * classes[1])
+    kinds = present.sum(axis=1) + total(other_owner, None, size)
+    alphanumeric_kinds = distinct(alnum, classes[2])
+    space_kinds = distinct(space, classes[1])
+    digits = distinct(digit, classes[3]) > 0
+    math_symbols = total(other_owner, other_count * classes[4], size)
+    box_chars = total(other_owner, other_count * classes[5], size)
+    rare = total(other_owner, other_code >= RARE, size) > 0
+    arrows_possible = rare | present[:, ord("<")] | present[:, ord(">")]
+    listing = digits | present[:, [ord(c) for c in "-*+"]].any(axis=1)
+    listing |= total(other_owner, other_code == ord("•"), size) > 0
+    emoji, arrows, numbers, lists = (np.zeros(size) for _ in range(4))
+    for index in np.flatnonzero(rare).tolist():
+        emoji[index] = len(EMOJI_RUN.findall(texts[index]))
+    for index in np.flatnonzero(arrows_possible).tolist():
+        arrows[index] = len(ARROWS.findall(texts[index]))
+    for index in np.flatnonzero(digits).tolist():
+        numbers[index] = len(NUMBER.findall(texts[index]))
+    for index in np.flatnonzero(listing).tolist():
+        lists[index] = len(LIST_ITEM.findall(texts[index]))
+    n = lengths.astype(np.float64)
+    return {
+        "char_count": n,
+        "character_entropy": _entropy(n, table, other_owner, other_count, size),
+        "symbol_density": safe_divide(n - letters - spaces, n),
+        "punctuation_diversity": kinds - alphanumeric_kinds - space_kinds - present[:, ord("_")],
+        "question_count": table[:, ord("?")],
+        "exclamation_count": table[:, ord("!")],
+        "emoji_count": emoji,
+        "arrow_count": arrows,
+        "math_symbol_count": math_symbols,
+        "special_char_count": emoji + arrows + math_symbols + box_chars,
+        "number_count": numbers,
+        "list_item_count": lists,
+    }
+
+
+def _entropy(n: Floats, table: Floats, owner: Ints, counts: Floats, size: int) -> Floats:
+    """Entropy in bits of each message's characters: log2 N − Σ c·log2 c / N.
+
+    Σ c·log2 c is added in code point order (ASCII, then the rest), fixed by the text.
+    """
+    rows, columns = np.nonzero(table)
+    values = table[rows, columns]
+    summed = total(
+        np.concatenate([rows, owner]),
+        np.concatenate([values * np.log2(values), counts * np.log2(counts)]),
+        size,
+    )
+    safe = np.where(n > 0, n, 1.0)
+    return np.where(n > 0, np.maximum(0.0, np.log2(safe) - summed / safe), 0.0)
