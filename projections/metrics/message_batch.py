@@ -27,7 +27,7 @@ from projections.metrics.columnar import (
     total,
 )
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, scan
-from projections.metrics.sentiment import NORMALISATION_ALPHA, negated_valences
+from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
 from projections.metrics.vocabulary import CATEGORIES, LONG_WORD, VOCABULARY, Vocabulary
 
 MAX_NGRAM = 6
@@ -425,28 +425,23 @@ class MessageBatch:
         return total(owner[found], None, self.size)
 
     def _sentiment(self, n: Floats) -> dict[str, Floats]:
-        """VADER valences summed per message, with the negation rule of sentiment.py."""
+        """VADER valences summed per message, with the negation rule of sentiment.py.
+
+        That rule negates a lexicon word once when a negation is among the three words
+        before it in its message, whichever of them it is.
+        """
         size, vocabulary, words, owner = self.size, self.vocabulary, self.words, self.message_of
-        valence = vocabulary.valence[words]
-        scored = vocabulary.scored[words]
+        plain = vocabulary.valence[words]
+        negation = vocabulary.negation[words]
+        negated = np.zeros(len(words), dtype=bool)
+        for distance in range(1, NEGATION_WINDOW + 1):
+            negated[distance:] |= negation[:-distance] & (owner[distance:] == owner[:-distance])
+        valence = np.where(negated, plain * N_SCALAR, plain)
         summed = total(owner, valence, size)
         magnitude = total(owner, np.abs(valence), size)
         positive = total(owner, valence > 0, size)
         negative = total(owner, valence < 0, size)
-        scored_count = total(owner, scored, size)
-        negation = vocabulary.negation[words]
-        negated = total(owner, negation, size) > 0
-        for index in np.flatnonzero(negated & (scored_count > 0)).tolist():
-            begin, end = int(self.starts[index]), int(self.starts[index + 1])
-            positions = np.flatnonzero(negation[begin:end]).tolist()
-            message_words = [vocabulary.words[w] for w in words[begin:end].tolist()]
-            for plain in negated_valences(message_words, positions):
-                summed[index] += plain * N_SCALAR - plain
-                magnitude[index] += abs(plain * N_SCALAR) - abs(plain)
-                # N_SCALAR is negative: a negated valence changes sign.
-                change = (plain > 0) - (plain < 0)
-                positive[index] -= change
-                negative[index] += change
+        scored_count = total(owner, vocabulary.scored[words], size)
         has = (scored_count > 0) & (n > 0)
         return {
             "sentiment_compound": np.where(

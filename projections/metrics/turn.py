@@ -122,13 +122,23 @@ class _Layout:
     row_end: Ints  # the message that completed the turn
 
 
-def batch_turn_rows(
-    conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
-) -> list[list[tuple[int, Row]]]:
-    """(turn, row) for every complete turn of each conversation, computed in one batch.
+@dataclass(frozen=True)
+class TurnTable:
+    """The rows of a batch as one array: row i is turn ``turn[i]`` of conversation
+    ``conversation[i]`` (an index into the batch); None values are NaN."""
 
-    Each conversation is its messages in order and its convergence weights (None: the
-    balanced profile).
+    conversation: Ints
+    turn: Ints
+    values: Floats  # one column per name of COLUMNS
+
+
+def batch_turn_table(
+    conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+) -> TurnTable:
+    """Every complete turn of each conversation, computed in one batch.
+
+    Each conversation is its messages ((turn, agent, text) in order) and its convergence
+    weights (None: the balanced profile). Rows come in conversation and turn order.
     """
     texts = [text for messages, _ in conversations for _, _, text in messages]
     layout = _layout(conversations)
@@ -138,16 +148,22 @@ def batch_turn_rows(
     own.update(history.message_metrics())
     agents = np.column_stack([own[name] for name in AGENT_METRICS])
     cross = _cross_metrics(batch, layout, own, history)
-    scores = _convergence(conversations, batch, layout)
-    for name, values in scores.items():
-        cross[name] = values
-    table = np.column_stack(
+    cross.update(_convergence(conversations, batch, layout))
+    values = np.column_stack(
         [agents[layout.row_a], agents[layout.row_b]]
         + [cross[name][:, None] for name in CROSS_METRICS]
     )
+    return TurnTable(conversation=layout.row_conversation, turn=layout.row_turn, values=values)
+
+
+def batch_turn_rows(
+    conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+) -> list[list[tuple[int, Row]]]:
+    """:func:`batch_turn_table` as (turn, row) lists, one per conversation."""
+    table = batch_turn_table(conversations)
     result: list[list[tuple[int, Row]]] = [[] for _ in conversations]
     for conversation, turn, values in zip(
-        layout.row_conversation.tolist(), layout.row_turn.tolist(), table.tolist(), strict=True
+        table.conversation.tolist(), table.turn.tolist(), table.values.tolist(), strict=True
     ):
         row: Row = dict(zip(COLUMNS, values, strict=True))
         for index in _OPTIONAL:
