@@ -227,7 +227,7 @@ def _pipelined(
             previous: Batch | None = None
             for events in batches:
                 batch = fold_batch(events, _loader(reader, previous))
-                rows = ArrowRows.of(batch)
+                rows = ArrowRows.of(events, batch)
                 if pending is not None:
                     yield pending[0], pending[1].result()
                 pending = (
@@ -269,7 +269,7 @@ def _write_batch(
     last = events.last()
     connection.execute("BEGIN")
     try:
-        write_rows(connection, events, batch, rows)
+        write_rows(connection, batch, rows)
         metric_rows = insert_turn_metrics(connection, batch, pool) if metrics else 0
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",

@@ -1,4 +1,4 @@
-"""Writing one folded part of a batch into the analysis tables, always from Arrow.
+"""Writing one folded batch into the analysis tables, always from Arrow.
 
 The projection calls these inside its transaction, in its writer thread; nothing here
 begins or commits. The Arrow tables are built beforehand (``ArrowRows.of``) in the
@@ -11,9 +11,11 @@ import json
 import operator
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from eventlog.batches import EventBatch
 from projections.analysis.fold import Batch, Row
@@ -52,21 +54,46 @@ MESSAGE_FIELDS = (
 
 @dataclass(frozen=True)
 class ArrowRows:
-    """A folded part's rows as Arrow tables (None: no rows)."""
+    """A folded batch's rows as Arrow tables (None: no rows)."""
 
+    events: pa.Table
     turns: pa.Table | None
     errors: pa.Table | None
     conversations: pa.Table | None
     experiments: pa.Table | None
 
     @staticmethod
-    def of(batch: Batch) -> ArrowRows:
+    def of(events: EventBatch, batch: Batch) -> ArrowRows:
         return ArrowRows(
+            events=_events_table(events.table),
             turns=_columns_table(batch.turns),
             errors=_columns_table(batch.errors),
             conversations=_rows_table(batch.conversations),
             experiments=_rows_table(batch.experiments),
         )
+
+
+def _events_table(stored: pa.Table) -> pa.Table:
+    """The ``events`` columns but the timestamp, typed as DuckDB takes them without
+    casting: ids as Arrow UUIDs, states as Arrow JSON (checked to be UTF-8 here)."""
+    topics = pc.dictionary_encode(stored["topic"]).combine_chunks()
+    types = pa.array([t.rsplit(".", 1)[-1] for t in topics.dictionary.to_pylist()], pa.string())
+    ids = pc.dictionary_encode(stored["aggregate_id"]).combine_chunks()
+    uuids = pa.array([UUID(i).bytes for i in ids.dictionary.to_pylist()], pa.binary(16))
+    data = pc.cast(stored["state"], pa.string())
+    return pa.table(
+        {
+            "position": stored["position"],
+            "aggregate_id": pa.ExtensionArray.from_storage(pa.uuid(), uuids.take(ids.indices)),
+            "version": stored["version"],
+            "topic": stored["topic"],
+            "type": types.take(topics.indices),
+            "data": pa.chunked_array(
+                [pa.ExtensionArray.from_storage(pa.json_(), chunk) for chunk in data.chunks],
+                pa.json_(),
+            ),
+        }
+    )
 
 
 def _columns_table(columns: dict[str, list[Any]]) -> pa.Table | None:
@@ -82,11 +109,9 @@ def _rows_table(rows: dict[str, Row]) -> pa.Table | None:
     return pa.table({name: list(column) for name, column in zip(names, values, strict=True)})
 
 
-def write_rows(
-    connection: duckdb.DuckDBPyConnection, events: EventBatch, batch: Batch, rows: ArrowRows
-) -> None:
-    """Every table's new and changed rows of one folded part (turn metrics aside)."""
-    _insert_events(connection, events)
+def write_rows(connection: duckdb.DuckDBPyConnection, batch: Batch, rows: ArrowRows) -> None:
+    """Every table's new and changed rows of one folded batch (turn metrics aside)."""
+    _insert_events(connection, rows.events)
     _insert_messages(connection, batch.messages)
     _insert(connection, "turns", rows.turns)
     _insert(connection, "errors", rows.errors)
@@ -159,16 +184,14 @@ def _insert_messages(connection: duckdb.DuckDBPyConnection, messages: pa.Table) 
     )
 
 
-def _insert_events(connection: duckdb.DuckDBPyConnection, events: EventBatch) -> None:
-    """The stored events, straight from Arrow; DuckDB derives the type, id and timestamp."""
+def _insert_events(connection: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
+    """The stored events from Arrow; DuckDB reads each one's timestamp."""
     load_arrow(
         connection,
         "events",
-        "INSERT INTO events BY NAME SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, "
-        "version, topic, string_split(topic, '.')[-1] AS type, data, "
-        f"CAST({RECORDED_AT} AS TIMESTAMPTZ) AS recorded_at "
-        "FROM (SELECT * EXCLUDE (state), decode(state) AS data FROM {source})",
-        events.table,
+        "INSERT INTO events BY NAME SELECT *, "
+        f"CAST({RECORDED_AT} AS TIMESTAMPTZ) AS recorded_at FROM {{source}}",
+        events,
     )
 
 
