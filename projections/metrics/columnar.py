@@ -39,6 +39,18 @@ class SortedGroups:
     size: Ints  # how many elements each group has
     group: Ints  # the group of every element, in the original order
     first: Ints  # the index of each group's first element
+    order: Ints  # the elements in key order (stable: equal keys in their original order)
+
+    def neighbours(self) -> tuple[Ints, Ints]:
+        """For each element, the previous and the next element with the same key
+        (−1 and the number of elements where there is none)."""
+        size = len(self.order)
+        previous = np.full(size, -1, dtype=np.int64)
+        following = np.full(size, size, dtype=np.int64)
+        same = self.group[self.order[1:]] == self.group[self.order[:-1]]
+        previous[self.order[1:][same]] = self.order[:-1][same]
+        following[self.order[:-1][same]] = self.order[1:][same]
+        return previous, following
 
 
 def sorted_groups(keys: Ints) -> SortedGroups:
@@ -49,7 +61,9 @@ def sorted_groups(keys: Ints) -> SortedGroups:
     group = np.empty(len(keys), dtype=np.int64)
     group[order] = np.cumsum(starts) - 1
     bounds = np.append(np.flatnonzero(starts), len(keys))
-    return SortedGroups(key=ordered[starts], size=np.diff(bounds), group=group, first=order[starts])
+    return SortedGroups(
+        key=ordered[starts], size=np.diff(bounds), group=group, first=order[starts], order=order
+    )
 
 
 def sum_x_log_x(owner: Ints, counts: Ints, size: int) -> Floats:

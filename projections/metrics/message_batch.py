@@ -26,11 +26,15 @@ from projections.metrics.columnar import (
     sum_x_log_x,
     total,
 )
-from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, scan
+from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, mtld_many, scan
 from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
 from projections.metrics.vocabulary import CATEGORIES, LONG_WORD, VOCABULARY, Vocabulary
 
 MAX_NGRAM = 6
+# MTLD steps through many messages side by side when there are enough of them; a
+# message longer than this is done on its own (the steps would run for it alone).
+LOCKSTEP_MESSAGES = 200
+LOCKSTEP_WORDS = 400
 RHYTHM_BIN_WORDS = 5
 RHYTHM_BINS = 8
 SLOT = {name: slot for slot, name in enumerate(lx.CATEGORY_NAMES)}
@@ -189,10 +193,17 @@ class MessageBatch:
         # Each message's distinct words in the order they first appear: float sums over
         # them then run in an order fixed by the text alone, not by the word ids.
         pairs = sorted_groups(self.message_of * self.width + self.words)
-        in_text_order = np.argsort(pairs.first, kind="stable")
+        self.occurrences = pairs
+        opens = np.zeros(len(self.words), dtype=bool)
+        opens[pairs.first] = True
+        in_text_order = pairs.group[opens]  # a word's first occurrence opens its pair
         self.pair_count: Ints = pairs.size[in_text_order]
         self.pair_message: Ints = pairs.key[in_text_order] // self.width
         self.pair_word: Ints = pairs.key[in_text_order] % self.width
+        # The same pairs in word order too, for merging: text_index[i] is the place in
+        # text order of the i-th pair in word order.
+        self.text_index: Ints = np.empty(len(in_text_order), dtype=np.int64)
+        self.text_index[in_text_order] = np.arange(len(in_text_order))
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = self._category_counts()
@@ -395,8 +406,6 @@ class MessageBatch:
             & ~vocabulary.first_singular[self.words]
         )
         shouting = vocabulary.token_upper[word_tokens] & ~vocabulary.token_i_or_a[word_tokens]
-        words = self.words.tolist()
-        starts = self.starts.tolist()
         return {
             "sentence_count": count,
             "avg_sentence_length": mean,
@@ -408,8 +417,32 @@ class MessageBatch:
             ),
             "proper_noun_count": total(self.message_of, proper, size),
             "uppercase_word_count": total(self.message_of, shouting, size),
-            "mtld": np.array([mtld(words[b:e]) for b, e in pairwise(starts)]),
+            "mtld": self._mtld(),
         }
+
+    def _mtld(self) -> Floats:
+        """MTLD of each message: side by side for many short messages, else one by one."""
+        lengths = self.word_count
+        short = lengths <= LOCKSTEP_WORDS
+        result = np.zeros(self.size)
+        if short.sum() >= LOCKSTEP_MESSAGES:
+            previous, following = self.occurrences.neighbours()
+            chosen = np.flatnonzero(short)
+            index, _ = ranges(self.starts[chosen], self.starts[chosen + 1])
+            # Renumber the chosen messages' words 0…, keeping each neighbour's place.
+            place = np.full(len(self.words) + 1, -1, dtype=np.int64)
+            place[index] = np.arange(len(index))
+            place[-1] = len(index)
+            starts = np.concatenate([[0], np.cumsum(lengths[chosen])]).astype(np.int64)
+            result[chosen] = mtld_many(
+                self.words[index], starts, place[previous[index]], place[following[index]]
+            )
+        words, starts = self.words.tolist(), self.starts.tolist()
+        for message in np.flatnonzero(
+            ~short if short.sum() >= LOCKSTEP_MESSAGES else lengths >= 0
+        ).tolist():
+            result[message] = mtld(words[starts[message] : starts[message + 1]])
+        return result
 
     def _passive_voice(self) -> Floats:
         """A form of be/get, then a past participle, maybe with an -ly adverb between."""

@@ -429,15 +429,18 @@ def _turn_words(
     earlier = np.where(end == a, b, a)
     index_e, row_e = ranges(starts[earlier], starts[earlier + 1])
     index_l, row_l = ranges(starts[end], starts[end + 1])
-    # Matched in word order, summed in text order (the bits then do not hang on word ids).
-    keys_e = row_e * batch.width + batch.pair_word[index_e]
-    keys_l = row_l * batch.width + batch.pair_word[index_l]
-    order_e, order_l = np.argsort(keys_e, kind="stable"), np.argsort(keys_l, kind="stable")
-    sorted_e, sorted_l = matched(keys_e[order_e], keys_l[order_l])
-    found_e = np.empty(len(keys_e), dtype=bool)
-    found_e[order_e] = sorted_e
+    # Matched in word order, summed in text order (the bits then do not hang on word ids):
+    # each message's pairs in word order are the same block of batch.text_index.
+    sorted_e, where_e = _in_word_order(batch, index_e)
+    sorted_l, where_l = _in_word_order(batch, index_l)
+    width = batch.width
+    found_sorted_e, found_sorted_l = matched(
+        row_e * width + batch.pair_word[sorted_e], row_l * width + batch.pair_word[sorted_l]
+    )
+    found_e = np.zeros(len(index_e), dtype=bool)
+    found_e[where_e[found_sorted_e]] = True
     partner = np.zeros(len(index_l))
-    partner[order_l[sorted_l]] = batch.pair_count[index_e[order_e[sorted_e]]]
+    partner[where_l[found_sorted_l]] = batch.pair_count[sorted_e[found_sorted_e]]
     count_l = batch.pair_count[index_l].astype(np.float64)
     alone = index_e[~found_e]
     alone_row = row_e[~found_e]
@@ -456,6 +459,16 @@ def _turn_words(
     count_a = np.where(later_is_a, later_count, earlier_count)
     count_b = np.where(later_is_a, earlier_count, later_count)
     return row, count_a, count_b, idf
+
+
+def _in_word_order(batch: MessageBatch, index: Ints) -> tuple[Ints, Ints]:
+    """Blocks of whole messages' pairs (text order) rearranged in word order.
+
+    Returns the pairs in word order and, for each, its place in ``index``. A message's
+    pairs fill the same span in both orders, so the rearranging is a lookup.
+    """
+    in_word_order = batch.text_index[index]
+    return in_word_order, in_word_order - index + np.arange(len(index))
 
 
 def _ngram_overlaps(
