@@ -423,24 +423,25 @@ class MessageBatch:
     def _mtld(self) -> Floats:
         """MTLD of each message: side by side for many short messages, else one by one."""
         lengths = self.word_count
-        short = lengths <= LOCKSTEP_WORDS
+        side_by_side = lengths <= LOCKSTEP_WORDS
+        if side_by_side.sum() < LOCKSTEP_MESSAGES:
+            side_by_side[:] = False
         result = np.zeros(self.size)
-        if short.sum() >= LOCKSTEP_MESSAGES:
+        if side_by_side.any():
             previous, following = self.occurrences.neighbours()
-            chosen = np.flatnonzero(short)
+            chosen = np.flatnonzero(side_by_side)
             index, _ = ranges(self.starts[chosen], self.starts[chosen + 1])
-            # Renumber the chosen messages' words 0…, keeping each neighbour's place.
-            place = np.full(len(self.words) + 1, -1, dtype=np.int64)
+            # Renumber the chosen messages' words 0…; "no neighbour" stays −1 (before) and
+            # one past the end (after).
+            place = np.full(len(self.words) + 2, -1, dtype=np.int64)
             place[index] = np.arange(len(index))
-            place[-1] = len(index)
+            place[len(self.words)] = len(index)
             starts = np.concatenate([[0], np.cumsum(lengths[chosen])]).astype(np.int64)
             result[chosen] = mtld_many(
                 self.words[index], starts, place[previous[index]], place[following[index]]
             )
         words, starts = self.words.tolist(), self.starts.tolist()
-        for message in np.flatnonzero(
-            ~short if short.sum() >= LOCKSTEP_MESSAGES else lengths >= 0
-        ).tolist():
+        for message in np.flatnonzero(~side_by_side).tolist():
             result[message] = mtld(words[starts[message] : starts[message + 1]])
         return result
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from projections.metrics.headline import headline_metrics
-from projections.metrics.message import message_metrics
+from projections.metrics.message import message_metrics, mtld
+from projections.metrics.text import WORD, lower_words
 from projections.metrics.turn import batch_turn_rows, conversation_turn_rows
 
 ROOT = Path(__file__).parents[2]
@@ -152,6 +153,15 @@ def test_turns_whose_messages_are_not_next_to_each_other():
         math.hypot(idf["apple"], idf["pie"]) * math.hypot(idf["cherry"], idf["apple"])
     )
     assert rows[1][1]["tfidf_similarity"] == pytest.approx(expected)
+
+
+def test_mtld_of_many_messages_side_by_side_equals_one_by_one():
+    rng = random.Random(4)
+    texts = [random_text(rng, SMALL_VOCABULARY, rng.randint(0, 120)) for _ in range(300)]
+    texts.append(random_text(rng, SMALL_VOCABULARY, 900))  # longer: done on its own
+    many = [metrics["mtld"] for metrics in message_metrics(*texts)]
+    one_by_one = [mtld(lower_words(WORD.findall(text))) for text in texts]
+    assert many == one_by_one  # the same arithmetic: not one bit may differ
 
 
 def test_the_live_headline_sentiment_is_the_projections():
