@@ -150,10 +150,13 @@ class Chains:
     occurrence: Ints  # 1 for a group's first entry, 2 for its second, …
 
     def follows(self, shift: int) -> Bools:
-        """Whether the entry ``shift`` places earlier in the chain is of the same group."""
+        """Whether the entry ``shift`` places earlier in the chain (later when negative)
+        is of the same group."""
         same = np.zeros(len(self.code), dtype=bool)
         if 0 < shift < len(self.code):
             same[shift:] = self.code[shift:] == self.code[:-shift]
+        elif 0 < -shift < len(self.code):
+            same[:shift] = self.code[:shift] == self.code[-shift:]
         return same
 
 
@@ -168,10 +171,13 @@ def chains(codes: Ints) -> Chains:
 
 
 def shifted(values: npt.NDArray[Item], shift: int, fill: int = 0) -> npt.NDArray[Item]:
-    """``values`` moved ``shift`` places later (the first ``shift`` places hold ``fill``)."""
+    """``values`` moved ``shift`` places later, or earlier when negative (``fill`` where
+    nothing moved in)."""
     out = np.full(len(values), fill, dtype=values.dtype)
     if 0 < shift < len(values):
         out[shift:] = values[:-shift]
+    elif 0 < -shift < len(values):
+        out[:shift] = values[-shift:]
     return out
 
 

@@ -62,9 +62,9 @@ DEFAULT_PROFILE = "balanced"
 
 _LABEL = re.compile(r"^\s*\*{0,2}(?:agent\s+)?[ab]\*{0,2}\s*:\*{0,2}\s*", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+# The last of a run of . ! ? followed by white space or the end: one per sentence end.
+_SENTENCE_END = re.compile(r"[.!?](?![^\s])")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
-_DASHES = ("-", "–", "—")
 
 
 class WeightsError(ValueError):
@@ -120,7 +120,7 @@ def build_shape(raw: str, ascii_words: frozenset[str] | None = None) -> MessageS
         text.count(",") * per_char,
         text.count(";") * per_char,
         text.count(":") * per_char,
-        sum(text.count(d) for d in _DASHES) * per_char,
+        (text.count("-") + text.count("–") + text.count("—")) * per_char,
     )
     return MessageShape(
         text=text,

@@ -115,6 +115,7 @@ class _Layout:
     agent: Ints  # 0 for a, 1 for b
     position: Ints  # index within its conversation
     conversation_start: Ints  # index of its conversation's first message
+    conversation_end: Ints  # index of its conversation's last message
     row_conversation: Ints
     row_turn: Ints
     row_a: Ints  # the latest message of each agent when the turn completed
@@ -185,6 +186,7 @@ def _layout(conversations: Sequence[tuple[Sequence[Message], object]]) -> _Layou
     agent: list[int] = []
     position: list[int] = []
     start: list[int] = []
+    end: list[int] = []
     rows: list[tuple[int, int, int, int, int]] = []
     for number, (messages, _) in enumerate(conversations):
         first = len(conversation)
@@ -203,12 +205,14 @@ def _layout(conversations: Sequence[tuple[Sequence[Message], object]]) -> _Layou
             seen.add(speaker)
             if len(seen) == 2:
                 rows.append((number, turn, latest["a"], latest["b"], index))
+        end += [len(conversation) - 1] * len(messages)
     columns = np.array(rows, dtype=np.int64).reshape(len(rows), 5)
     return _Layout(
         conversation=np.array(conversation, dtype=np.int64),
         agent=np.array(agent, dtype=np.int64),
         position=np.array(position, dtype=np.int64),
         conversation_start=np.array(start, dtype=np.int64),
+        conversation_end=np.array(end, dtype=np.int64),
         row_conversation=columns[:, 0],
         row_turn=columns[:, 1],
         row_a=columns[:, 2],
@@ -319,27 +323,28 @@ class _History:
         size, window = batch.size, TOPIC_WINDOW
         message = batch.pair_message[chain.order]
         count = batch.pair_count[chain.order].astype(np.float64)
-        next_message = np.full(len(message), np.iinfo(np.int64).max, dtype=np.int64)
-        next_same = np.zeros(len(message), dtype=bool)
-        if len(message) > 1:
-            next_message[:-1] = message[1:]
-            next_same[:-1] = chain.code[1:] == chain.code[:-1]
-        earlier = [
-            (chain.follows(s), shifted(message, s), shifted(count, s)) for s in range(1, window + 1)
-        ]
+        # An entry owns the messages from its own up to the next occurrence of its word
+        # (or the conversation's end): ``reach`` messages after its own.
+        last = layout.conversation_end[message]
+        next_same = chain.follows(-1)
+        reach = np.where(next_same, np.minimum(shifted(message, -1) - 1, last), last) - message
+        # The same word in the window: the 1st…4th entries before in the chain, with
+        # how many messages back they are.
+        gaps, counts = [], []
+        for s in range(1, window + 1):
+            same = chain.follows(s)
+            gaps.append(np.where(same, message - shifted(message, s), window + 1))
+            counts.append(np.where(same, shifted(count, s), 0.0))
         targets, own, context, frequency = [], [], [], []
         for k in range(window + 1):
-            target = message + k
-            valid = target < size
-            valid[valid] = layout.conversation[target[valid]] == layout.conversation[message[valid]]
-            valid &= ~(next_same & (next_message <= target))
-            recent = count * (k > 0)
-            for same, before, before_count in earlier:
-                recent = recent + np.where(same & (before >= target - window), before_count, 0.0)
-            targets.append(target[valid])
-            own.append(count[valid] * (k == 0))
-            context.append(recent[valid])
-            frequency.append(chain.occurrence[valid])
+            owned = np.flatnonzero(reach >= k)
+            recent = count[owned] if k else np.zeros(len(owned))
+            for gap, before in zip(gaps, counts, strict=True):
+                recent = recent + before[owned] * (gap[owned] <= window - k)
+            targets.append(message[owned] + k)
+            own.append(count[owned] if k == 0 else np.zeros(len(owned)))
+            context.append(recent)
+            frequency.append(chain.occurrence[owned])
         target = np.concatenate(targets)
         idf = self.base[target] - np.log(1.0 + np.concatenate(frequency))
         left, right = np.concatenate(own) * idf, np.concatenate(context) * idf
