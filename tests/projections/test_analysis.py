@@ -8,6 +8,7 @@ import json
 import math
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from projections.analysis import project_to_duckdb
 from projections.analysis.schema import TABLES
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 from tests.conftest import pidgin_process, run_pidgin
+from tests.eventlog.stores import fresh_store_url
 from tests.helpers import completed_messages, recorded_events, store_url
 
 DATABASE = Path("pidgin_output") / "pidgin.duckdb"
@@ -122,9 +124,10 @@ def test_metrics_in_worker_processes_equal_one_process(run_cli, workdir):
     assert table_contents(Path("two.duckdb")) == table_contents(Path("one.duckdb"))
 
 
-def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
-    """A store with finished conversations written through the domain API (fast)."""
-    url = store_url(directory)
+def synthetic_store(directory: Path, conversations: int, turns: int, url: str | None = None) -> str:
+    """A store (the default one unless ``url``) with finished conversations written
+    through the domain API (fast)."""
+    url = url or store_url(directory)
     spec = AgentSpec(
         model="local:test",
         provider="local",
@@ -154,6 +157,28 @@ def synthetic_store(directory: Path, conversations: int, turns: int) -> str:
             conversation.end("max_turns")
             log.save(conversation)
     return url
+
+
+@pytest.mark.parametrize("store", ["sqlite", "jsonl", "postgresql"])
+def test_the_events_table_holds_every_stored_event_as_stored(workdir, store):
+    url = synthetic_store(workdir, conversations=3, turns=2, url=fresh_store_url(store, workdir))
+    switch_interval = sys.getswitchinterval()
+    with open_store(url, create=False) as log:
+        project_to_duckdb(log, workdir / "x.duckdb", batch_size=25)
+        stored = [
+            (n.id, str(n.originator_id), n.originator_version, n.topic, n.state.decode())
+            for n in log.read_notifications()
+        ]
+        timestamps = [(r.type_name, r.event.timestamp) for r in log.read()]
+    projected = rows(
+        workdir / "x.duckdb",
+        "SELECT position, CAST(aggregate_id AS VARCHAR), version, topic, data, type, recorded_at "
+        "FROM events ORDER BY position",
+    )
+    assert [row[:5] for row in projected] == stored and len(stored) == 3 * (4 + 2 * 5)
+    assert [row[5:] for row in projected] == timestamps
+    # The projection changes the GIL switch interval while it runs, and only then.
+    assert sys.getswitchinterval() == switch_interval
 
 
 def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
