@@ -155,8 +155,9 @@ def content_similarity(a: MessageShape, b: MessageShape) -> float:
         left, right = a.characters, b.characters
     else:
         left, right = a.words, b.words
-    union = len(left | right)
-    return len(left & right) / union if union else 1.0
+    common = len(left & right)
+    union = len(left) + len(right) - common
+    return common / union if union else 1.0
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -8,6 +8,7 @@ Definitions, ranges and references: docs/metrics.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain, pairwise
 
 import numpy as np
@@ -143,6 +144,24 @@ def _phrases(
 
 PHRASES = _phrases(VOCABULARY)
 _PHRASE_PREFIXES = np.array(sorted(PHRASES), dtype=np.int64)
+
+
+@lru_cache(maxsize=8)  # keyed by the vocabulary's size, which grows
+def _phrase_keys(size: int, width: int) -> dict[int, tuple[int, ...]]:
+    """Phrases of ``size`` words as keys: prefix number, then each further word id
+    (× width per word), with their category slots."""
+    prefixes = {tuple(p): n for n, p in enumerate(_PHRASE_PREFIXES.tolist())}
+    keys: dict[int, tuple[int, ...]] = {}
+    for opening, phrases in PHRASES.items():
+        for ids, slots in phrases:
+            if len(ids) == size:
+                key = prefixes[opening]
+                for word in ids[2:]:
+                    key = key * width + word
+                keys[key] = slots
+    return keys
+
+
 NEGATION_SLOT = lx.CATEGORY_NAMES.index("negation")
 
 
@@ -304,20 +323,30 @@ class MessageBatch:
         return tally
 
     def _add_phrases(self, tally: Floats) -> None:
-        """Phrases of two or more words, found by their first two word ids."""
-        words, owner = self.words, self.message_of
+        """Phrases of two to four words: positions whose first two words open a phrase,
+        then the whole phrase compared as one key over prefix number and next words."""
+        words, owner, width = self.words, self.message_of, self.width
         if len(words) < 2:
             return
         same = owner[:-1] == owner[1:]
-        keys = words[:-1] * self.width + words[1:]
-        prefixes = _PHRASE_PREFIXES[:, 0] * self.width + _PHRASE_PREFIXES[:, 1]
-        end = self.starts[owner + 1]  # one past the last word of each word's message
-        for i in np.flatnonzero(same & np.isin(keys, prefixes)).tolist():
-            for phrase, slots in PHRASES[(int(words[i]), int(words[i + 1]))]:
-                size = len(phrase)
-                if i + size <= end[i] and tuple(words[i : i + size].tolist()) == phrase:
-                    for slot in slots:
-                        tally[owner[i], slot] += 1
+        keys = words[:-1] * width + words[1:]
+        opening = _PHRASE_PREFIXES[:, 0] * width + _PHRASE_PREFIXES[:, 1]
+        start = np.flatnonzero(same & np.isin(keys, opening))
+        if not len(start):
+            return
+        prefix = np.searchsorted(opening, keys[start])
+        room = self.starts[owner[start] + 1] - start  # words left in the message from there
+        key = prefix
+        for size in (2, 3, 4):
+            if size > 2:
+                fits = room >= size
+                start, prefix, room, key = start[fits], prefix[fits], room[fits], key[fits]
+                key = key * width + words[start + size - 1]
+            phrases = _phrase_keys(size, width)
+            hits = np.isin(key, np.fromiter(phrases, np.int64, len(phrases)))
+            for position, found in zip(start[hits].tolist(), key[hits].tolist(), strict=True):
+                for slot in phrases[found]:
+                    tally[owner[position], slot] += 1
 
     def metrics(self) -> dict[str, Floats]:
         """Every single-message metric, by name, one value per message."""
