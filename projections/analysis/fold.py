@@ -180,9 +180,13 @@ class _Completed:
 def _json_list(states: pa.Array) -> bytearray:
     """The stored JSON objects as one JSON list (one decode call for the whole batch),
     joined by Arrow rather than through a Python bytes object per state."""
-    followed = pc.binary_join_element_wise(states, b"", b",")  # each state, then a comma
+    nothing, comma = pa.scalar(b"", states.type), pa.scalar(b",", states.type)
+    followed = pc.binary_join_element_wise(states, nothing, comma)  # each state, then a comma
     _, offsets, data = followed.buffers()
-    bounds = pa.Array.from_buffers(pa.int32(), len(followed) + 1, [None, offsets], followed.offset)
+    width = pa.int64() if pa.types.is_large_binary(followed.type) else pa.int32()
+    bounds = pa.Array.from_buffers(
+        width, len(followed) + 1, [None, offsets], offset=followed.offset
+    )
     start, end = bounds[0].as_py(), bounds[-1].as_py() - 1  # without the last comma
     joined = bytearray(b"[")
     joined += memoryview(data)[start:end]
