@@ -91,16 +91,22 @@ def message_shape(raw: str) -> MessageShape:
     return build_shape(raw)
 
 
-def build_shape(raw: str, ascii_words: frozenset[str] | None = None) -> MessageShape:
+def build_shape(
+    raw: str, ascii_words: frozenset[str] | None = None, list_items: int | None = None
+) -> MessageShape:
     """:func:`message_shape` without the cache.
 
     ``ascii_words``: the caller's set of the lower-cased ``_WORD`` matches of ``raw``; used
     only when they cannot differ from this module's own (``raw`` is ASCII, so lower-casing
     commutes with matching, and carries no label), saving a second tokenisation.
+    ``list_items``: the caller's count of ``_LIST_ITEM`` matches in ``raw``; used only when
+    neither a label nor white space was taken off (the text is then ``raw`` itself).
     """
     text = _LABEL.sub("", raw, count=1)
     unlabelled = len(text) == len(raw)
     text = text.strip()
+    if list_items is None or len(text) != len(raw):
+        list_items = len(_LIST_ITEM.findall(text))
     length = len(text)
     ends = len(_SENTENCE_END.findall(text))
     if text and text[-1] not in ".!?":
@@ -111,7 +117,7 @@ def build_shape(raw: str, ascii_words: frozenset[str] | None = None) -> MessageS
         ascii_words = frozenset(_WORD.findall(lower))
     structure = (
         text.count("\n\n") + 1 if text else 0,
-        len(_LIST_ITEM.findall(text)),
+        list_items,
         text.count("?"),
         text.count("```") // 2,
     )

@@ -149,7 +149,7 @@ def batch_turn_table(
     own.update(history.message_metrics())
     agents = np.column_stack([own[name] for name in AGENT_METRICS])
     cross = _cross_metrics(batch, layout, own, history)
-    cross.update(_convergence(conversations, batch, layout))
+    cross.update(_convergence(conversations, batch, layout, own))
     values = np.column_stack(
         [agents[layout.row_a], agents[layout.row_b]]
         + [cross[name][:, None] for name in CROSS_METRICS]
@@ -574,11 +574,17 @@ def _convergence(
     conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
     batch: MessageBatch,
     layout: _Layout,
+    own: dict[str, Floats],
 ) -> dict[str, Floats]:
-    """The conductor's convergence function over each turn's window, and its changes."""
+    """The conductor's convergence function over each turn's window, and its changes.
+
+    The shapes reuse the batch's word sets and list-item counts where they are the same.
+    """
     texts = (text for messages, _ in conversations for _, _, text in messages)
+    list_items = own["list_item_count"].astype(np.int64).tolist()
     shapes: list[MessageShape] = [
-        build_shape(text, words) for text, words in zip(texts, batch.word_sets(), strict=True)
+        build_shape(text, words, items)
+        for text, words, items in zip(texts, batch.word_sets(), list_items, strict=True)
     ]
     names = ("content", "structure", "sentences", "length", "punctuation")
     values: dict[str, list[float | None]] = {name: [] for name in names}
