@@ -339,7 +339,8 @@ class _History:
         for k in range(window + 1):
             owned = np.flatnonzero(reach >= k)
             recent = count[owned] if k else np.zeros(len(owned))
-            for gap, before in zip(gaps, counts, strict=True):
+            # The s-th entry back is at least s messages back: only s ≤ window − k can count.
+            for gap, before in zip(gaps[: window - k], counts[: window - k], strict=True):
                 recent = recent + before[owned] * (gap[owned] <= window - k)
             targets.append(message[owned] + k)
             own.append(count[owned] if k == 0 else np.zeros(len(owned)))
@@ -593,15 +594,17 @@ def _convergence(
     acceleration: list[float | None] = []
     trail: list[float] = []
     previous_conversation = -1
-    agents = layout.agent.tolist()
+    spoken = list(
+        zip(["b" if agent else "a" for agent in layout.agent.tolist()], shapes, strict=True)
+    )
+    starts = layout.conversation_start.tolist()
     for conversation, end in zip(
         layout.row_conversation.tolist(), layout.row_end.tolist(), strict=True
     ):
         if conversation != previous_conversation:
             trail, previous_conversation = [], conversation
         weights = conversations[conversation][1] or PROFILES[DEFAULT_PROFILE]
-        begin = max(int(layout.conversation_start[end]), end - WINDOW + 1)
-        window = [("b" if agents[i] else "a", shapes[i]) for i in range(begin, end + 1)]
+        window = spoken[max(starts[end], end - WINDOW + 1) : end + 1]
         parts = window_components(window)
         assert parts is not None
         for name in names:
