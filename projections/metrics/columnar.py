@@ -1,8 +1,10 @@
 """Array helpers for counting over many messages at once: no Python loop per word.
 
-Words, word pairs and n-grams become integer keys; :func:`factorize` gives each distinct
-key a dense code with a hash pass (pyarrow's dictionary encoding, no sort), and
-``numpy.bincount`` sums anything per code or per message.
+Words, word pairs and n-grams become integer keys. Keys that start with the message
+(message × width + word) are grouped by a stable sort, which is cheap because they are
+sorted message by message already (:func:`sorted_groups`); other keys get dense codes in
+order of first appearance from a hash pass (:func:`factorize`, pyarrow's dictionary
+encoding). ``numpy.bincount`` then sums anything per group or per message.
 """
 
 from __future__ import annotations
@@ -104,13 +106,6 @@ def first_appearances(codes: Ints) -> Bools:
         running = np.maximum.accumulate(codes)
         first[1:] = running[1:] > running[:-1]
     return first
-
-
-def per_code(codes: Ints, values: npt.NDArray[Item], size: int) -> npt.NDArray[Item]:
-    """``values[i]`` placed at ``codes[i]`` (every occurrence of a code carries one value)."""
-    out = np.zeros(size, dtype=values.dtype)
-    out[codes] = values
-    return out
 
 
 def total(groups: Ints, weights: npt.ArrayLike | None, size: int) -> Floats:
