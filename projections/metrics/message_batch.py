@@ -8,7 +8,6 @@ Definitions, ranges and references: docs/metrics.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain, pairwise
 
 import numpy as np
@@ -27,9 +26,10 @@ from projections.metrics.columnar import (
     sum_x_log_x,
     total,
 )
+from projections.metrics.markers import marker_counts
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, mtld_many, scan
 from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
-from projections.metrics.vocabulary import CATEGORIES, LONG_WORD, VOCABULARY, Vocabulary
+from projections.metrics.vocabulary import LONG_WORD, VOCABULARY, Vocabulary
 
 MAX_NGRAM = 6
 # MTLD steps through many messages side by side when there are enough of them; a
@@ -127,44 +127,6 @@ _CATEGORY_COLUMNS = {
 }
 
 
-def _phrases(
-    vocabulary: Vocabulary,
-) -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
-    """The lexicons' phrases as word ids with their category slots, by first two words."""
-    phrases: dict[tuple[str, ...], tuple[int, ...]] = {**lx.PAIR_INDEX, **lx.TRIPLE_INDEX}
-    for phrase, slot in lx.LONG_PHRASES:
-        words = tuple(phrase.split())
-        phrases[words] = (*phrases.get(words, ()), slot)
-    by_prefix: dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]] = {}
-    for words, slots in phrases.items():
-        ids = tuple(map(vocabulary.lookup, words))
-        by_prefix.setdefault((ids[0], ids[1]), []).append((ids, slots))
-    return by_prefix
-
-
-PHRASES = _phrases(VOCABULARY)
-_PHRASE_PREFIXES = np.array(sorted(PHRASES), dtype=np.int64)
-
-
-@lru_cache(maxsize=8)  # keyed by the vocabulary's size, which grows
-def _phrase_keys(size: int, width: int) -> dict[int, tuple[int, ...]]:
-    """Phrases of ``size`` words as keys: prefix number, then each further word id
-    (× width per word), with their category slots."""
-    prefixes = {tuple(p): n for n, p in enumerate(_PHRASE_PREFIXES.tolist())}
-    keys: dict[int, tuple[int, ...]] = {}
-    for opening, phrases in PHRASES.items():
-        for ids, slots in phrases:
-            if len(ids) == size:
-                key = prefixes[opening]
-                for word in ids[2:]:
-                    key = key * width + word
-                keys[key] = slots
-    return keys
-
-
-NEGATION_SLOT = lx.CATEGORY_NAMES.index("negation")
-
-
 @dataclass
 class Sentences:
     """One entry per sentence of the batch, in order."""
@@ -225,7 +187,7 @@ class MessageBatch:
         self.text_index[in_text_order] = np.arange(len(in_text_order))
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
-        self.categories = self._category_counts()
+        self.categories = marker_counts(self)
 
     def word_sets(self) -> list[frozenset[str]]:
         """Each message's distinct lower-case words."""
@@ -303,50 +265,6 @@ class MessageBatch:
             )
             previous = codes
         return sets
-
-    def _category_counts(self) -> Floats:
-        """Occurrences of every category of lexicons.CATEGORY_NAMES (words and phrases).
-
-        A word ending in "n't" counts as a negation too.
-        """
-        vocabulary = self.vocabulary
-        chosen = np.flatnonzero(vocabulary.categorised[self.pair_word])
-        first, last = vocabulary.slot_bounds(self.pair_word[chosen])
-        index, owner = ranges(first, last)
-        keys = self.pair_message[chosen][owner] * CATEGORIES + vocabulary.slots[index]
-        weights = self.pair_count[chosen][owner]
-        tally = total(keys, weights, self.size * CATEGORIES).reshape(self.size, CATEGORIES)
-        tally[:, NEGATION_SLOT] += total(
-            self.message_of, vocabulary.negation_suffix[self.words], self.size
-        )
-        self._add_phrases(tally)
-        return tally
-
-    def _add_phrases(self, tally: Floats) -> None:
-        """Phrases of two to four words: positions whose first two words open a phrase,
-        then the whole phrase compared as one key over prefix number and next words."""
-        words, owner, width = self.words, self.message_of, self.width
-        if len(words) < 2:
-            return
-        same = owner[:-1] == owner[1:]
-        keys = words[:-1] * width + words[1:]
-        opening = _PHRASE_PREFIXES[:, 0] * width + _PHRASE_PREFIXES[:, 1]
-        start = np.flatnonzero(same & np.isin(keys, opening))
-        if not len(start):
-            return
-        prefix = np.searchsorted(opening, keys[start])
-        room = self.starts[owner[start] + 1] - start  # words left in the message from there
-        key = prefix
-        for size in (2, 3, 4):
-            if size > 2:
-                fits = room >= size
-                start, prefix, room, key = start[fits], prefix[fits], room[fits], key[fits]
-                key = key * width + words[start + size - 1]
-            phrases = _phrase_keys(size, width)
-            hits = np.isin(key, np.fromiter(phrases, np.int64, len(phrases)))
-            for position, found in zip(start[hits].tolist(), key[hits].tolist(), strict=True):
-                for slot in phrases[found]:
-                    tally[owner[position], slot] += 1
 
     def metrics(self) -> dict[str, Floats]:
         """Every single-message metric, by name, one value per message."""
