@@ -68,9 +68,12 @@ class EventBatch:
 
 def event_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:
     """Batches of at most ``batch_size`` stored events after ``after``, in global order."""
+    # Resolved: "sqlite:////abs/x.db" gives the path //abs/x.db, which SQLite opens but
+    # which would read as a URI authority in "file://abs/x.db".
     path = log.url.path if log.url.scheme == "sqlite" else None
-    if path is not None and _has_stored_events(str(path)):
-        yield from _sqlite_batches(Path(path), after, batch_size)
+    path = path.resolve() if path is not None else None
+    if path is not None and _has_stored_events(path):
+        yield from _sqlite_batches(path, after, batch_size)
         return
     batch: list[RawEvent] = []
     for n in log.read_notifications(after, batch_size=batch_size):
@@ -87,9 +90,9 @@ def _from_rows(rows: list[Any]) -> EventBatch:
     return EventBatch(pa.table(dict(zip(SCHEMA.names, columns, strict=True)), schema=SCHEMA))
 
 
-def _has_stored_events(path: str) -> bool:
+def _has_stored_events(path: Path) -> bool:
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)) as db:
             rows = db.execute("PRAGMA table_info(stored_events)").fetchall()
     except sqlite3.Error:
         return False
@@ -117,7 +120,7 @@ def _sqlite_batches(path: Path, after: int, batch_size: int) -> Iterator[EventBa
 
 
 def _sqlite3_batches(path: Path, after: int, batch_size: int) -> Iterator[EventBatch]:
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)) as db:
         position = after
         while True:
             rows = db.execute(QUERY, (position, batch_size)).fetchall()
