@@ -10,16 +10,18 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from projections.analysis.fold import Batch, Row
 from projections.analysis.writes import load_arrow
-from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
+from projections.metrics.turn import COLUMNS, METRICS_VERSION, batch_turn_table
 
 POOL_MIN_TURNS = 2_000
+CONVERSATIONS_PER_JOB = 20
 
 
 class MetricPool:
@@ -57,19 +59,35 @@ def metric_pool(workers: int) -> Iterator[MetricPool]:
         pool.close()
 
 
-def _conversation_rows(
-    job: tuple[list[tuple[int, str, str]], dict[str, float] | None, list[int]],
-) -> list[tuple[int, dict[str, float | None]]]:
-    """Metric rows of the wanted turns of one conversation (runs in a worker process too)."""
-    messages, weights, wanted = job
-    keep = set(wanted)
-    return [(turn, row) for turn, row in conversation_turn_rows(messages, weights) if turn in keep]
+Job = list[tuple[list[tuple[int, str, str]], dict[str, float] | None, list[int]]]
+
+
+def _job_table(
+    job: Job,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The wanted turns of a few conversations: (conversation index in the job, turn,
+    values with NaN for None); runs in a worker process too."""
+    table = batch_turn_table([(messages, weights) for messages, weights, _ in job])
+    wanted = {(index, turn) for index, (_, _, turns) in enumerate(job) for turn in turns}
+    keep = np.fromiter(
+        (
+            (c, t) in wanted
+            for c, t in zip(table.conversation.tolist(), table.turn.tolist(), strict=True)
+        ),
+        bool,
+        len(table.turn),
+    )
+    return table.conversation[keep], table.turn[keep], table.values[keep]
 
 
 def insert_turn_metrics(
     connection: duckdb.DuckDBPyConnection, batch: Batch, pools: MetricPool
 ) -> int:
-    """Compute the rows of the turns completed in this batch from the messages table."""
+    """Compute the rows of the turns completed in this batch from the messages table.
+
+    Conversations are computed CONVERSATIONS_PER_JOB at a time: the metrics work on
+    arrays, and bigger batches spread the cost of each array operation.
+    """
     if not batch.completed_turns:
         return 0
     wanted = pa.table({"conversation_id": sorted(batch.completed_turns)})
@@ -87,44 +105,40 @@ def insert_turn_metrics(
     for conversation_id, turn, agent, text in messages:
         by_conversation.setdefault(conversation_id, []).append((turn, agent, text))
     ids = sorted(by_conversation)
-    jobs = [
-        (
-            by_conversation[cid],
-            _weights(batch.conversations.get(cid)),
-            sorted(batch.completed_turns[cid]),
-        )
-        for cid in ids
+    jobs: list[Job] = [
+        [
+            (
+                by_conversation[cid],
+                _weights(batch.conversations.get(cid)),
+                sorted(batch.completed_turns[cid]),
+            )
+            for cid in ids[start : start + CONVERSATIONS_PER_JOB]
+        ]
+        for start in range(0, len(ids), CONVERSATIONS_PER_JOB)
     ]
     pool = pools.for_turns(sum(len(turns) for turns in batch.completed_turns.values()))
-    results = (
-        list(pool.map(_conversation_rows, jobs, chunksize=8))
-        if pool
-        else map(_conversation_rows, jobs)
+    results = list(pool.map(_job_table, jobs) if pool else map(_job_table, jobs))
+    names = np.array(ids, dtype=object)
+    offsets = range(0, len(ids), CONVERSATIONS_PER_JOB)
+    conversation = np.concatenate(
+        [offset + index for offset, (index, _, _) in zip(offsets, results, strict=True)]
     )
-    columns: dict[str, list[Any]] = {"conversation_id": [], "turn": [], "metrics_version": []}
-    columns.update({name: [] for name in COLUMNS})
-    for cid, rows in zip(ids, results, strict=True):
-        for turn, row in rows:
-            columns["conversation_id"].append(cid)
-            columns["turn"].append(turn)
-            columns["metrics_version"].append(METRICS_VERSION)
-            for name in COLUMNS:
-                columns[name].append(row[name])
-    count = len(columns["turn"])
+    count = len(conversation)
     if count:
-        schema = pa.schema(
-            [
-                ("conversation_id", pa.string()),
-                ("turn", pa.int32()),
-                ("metrics_version", pa.string()),
-            ]
-            + [(name, pa.float64()) for name in COLUMNS]
-        )
+        values = np.concatenate([table for _, _, table in results])
+        columns: dict[str, pa.Array] = {
+            "conversation_id": pa.array(names[conversation], type=pa.string()),
+            "turn": pa.array(np.concatenate([turn for _, turn, _ in results]), type=pa.int32()),
+            "metrics_version": pa.array([METRICS_VERSION] * count, type=pa.string()),
+        }
+        for index, name in enumerate(COLUMNS):
+            # NaN marks a value with nothing to compare yet: NULL in the table.
+            columns[name] = pa.array(values[:, index], type=pa.float64(), from_pandas=True)
         load_arrow(
             connection,
             "turn_metrics",
             "INSERT INTO turn_metrics BY NAME SELECT * FROM {source}",
-            pa.table(columns, schema=schema),
+            pa.table(columns),
         )
     return count
 

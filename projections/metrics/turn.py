@@ -29,7 +29,7 @@ from projections.metrics.cross import cross_metrics
 from projections.metrics.history import HISTORY_METRICS, History, Layout, Message, layout_of
 from projections.metrics.message_batch import MESSAGE_METRICS, MessageBatch
 
-METRICS_VERSION = "1"
+METRICS_VERSION = "2"
 AGENT_METRICS: tuple[str, ...] = MESSAGE_METRICS + HISTORY_METRICS
 CROSS_METRICS: tuple[str, ...] = (
     "vocabulary_overlap",
