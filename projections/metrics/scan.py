@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from projections.metrics.columnar import Floats, Ints
-from projections.metrics.text import APOSTROPHES, WORD_OR_BREAK
+from projections.metrics.text import APOSTROPHES, words_and_breaks
 
 MTLD_THRESHOLD = 0.72
 COMPRESSION_CAP = 2.0
@@ -74,7 +74,7 @@ def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
     )
     return ScannedMessage(
         text=text,
-        tokens=list(map(token_id, WORD_OR_BREAK.findall(text))),
+        tokens=list(map(token_id, words_and_breaks(text))),
         values=values,
         ends_with_question=text.rstrip().endswith("?"),
         double_questions=text.count("??"),
