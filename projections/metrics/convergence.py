@@ -24,7 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
+
 WINDOW = 10
+_MEANS = 11  # values averaged per message: 4 structure, 5 punctuation, sentences, length
 SHORT_TEXT = 50
 COMPONENTS = ("content", "structure", "sentences", "length", "punctuation")
 
@@ -166,30 +170,6 @@ def content_similarity(a: MessageShape, b: MessageShape) -> float:
     return common / union if union else 1.0
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values)
-
-
-def components(
-    window_a: Sequence[MessageShape], window_b: Sequence[MessageShape]
-) -> dict[str, float]:
-    """The five components from each agent's window (oldest first, same length)."""
-    means_a = [
-        sum(column) / len(window_a) for column in zip(*[m.means for m in window_a], strict=True)
-    ]
-    means_b = [
-        sum(column) / len(window_b) for column in zip(*[m.means for m in window_b], strict=True)
-    ]
-    ratios = list(map(ratio, means_a, means_b))
-    return {
-        "content": content_similarity(window_a[-1], window_b[-1]),
-        "structure": _mean(ratios[0:4]),
-        "sentences": ratios[9],
-        "length": ratios[10],
-        "punctuation": _mean(ratios[4:9]),
-    }
-
-
 def convergence_components(messages: Sequence[tuple[str, str]]) -> dict[str, float] | None:
     """The components for ``messages`` ((agent, text) in order), None until both spoke."""
     return window_components([(agent, message_shape(text)) for agent, text in messages[-WINDOW:]])
@@ -197,12 +177,72 @@ def convergence_components(messages: Sequence[tuple[str, str]]) -> dict[str, flo
 
 def window_components(recent: Sequence[tuple[str, MessageShape]]) -> dict[str, float] | None:
     """:func:`convergence_components` of the last ``WINDOW`` messages, already shaped."""
-    window_a = [shape for agent, shape in recent if agent == "a"]
-    window_b = [shape for agent, shape in recent if agent == "b"]
-    size = min(len(window_a), len(window_b))
-    if size == 0:
+    shapes = [shape for _, shape in recent]
+    agents = np.array([agent == "b" for agent, _ in recent], dtype=np.int64)
+    parts = many_window_components(shapes, agents, np.array([0]), np.array([len(recent) - 1]))
+    if parts is None:
         return None
-    return components(window_a[-size:], window_b[-size:])
+    return {name: float(values[0]) for name, values in parts.items()}
+
+
+def many_window_components(
+    shapes: Sequence[MessageShape],
+    agents: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+) -> dict[str, npt.NDArray[np.float64]] | None:
+    """The components of many windows at once: window i is ``shapes[first[i]:last[i] + 1]``
+    (its last ``WINDOW`` messages), agent 0 for a and 1 for b. None when some window lacks
+    an agent.
+
+    Each agent's means add its last ``size`` messages oldest first, as ``sum`` would, so
+    one window alone or among many gives the same bits.
+    """
+    means = np.array([shape.means for shape in shapes], dtype=np.float64).reshape(-1, _MEANS)
+    slot = last[:, None] - (WINDOW - 1) + np.arange(WINDOW)  # oldest first
+    valid = slot >= np.maximum(first, 0)[:, None]
+    slot = np.where(valid, slot, 0)
+    speaker = np.where(valid, agents[slot], -1)
+    spoken = [speaker == 0, speaker == 1]
+    size = np.minimum(spoken[0].sum(axis=1), spoken[1].sum(axis=1))
+    if (size == 0).any():
+        return None
+    averages = []
+    newest = []
+    for mine in spoken:
+        # Keep the agent's last ``size`` messages: fewer than ``size`` of its own after.
+        after = np.cumsum(mine[:, ::-1], axis=1)[:, ::-1] - mine
+        keep = mine & (after < size[:, None])
+        # Added one slot after the other, oldest first (accumulate is strictly in order).
+        summed = np.add.accumulate(means[slot] * keep[:, :, None], axis=1)[:, -1, :]
+        averages.append(summed / size[:, None])
+        newest.append(np.where(mine, slot, -1).max(axis=1))
+    ratios = _ratios(averages[0], averages[1])
+    structure = (((ratios[:, 0] + ratios[:, 1]) + ratios[:, 2]) + ratios[:, 3]) / 4
+    punctuation = (
+        (((ratios[:, 4] + ratios[:, 5]) + ratios[:, 6]) + ratios[:, 7]) + ratios[:, 8]
+    ) / 5
+    content = np.array(
+        [
+            content_similarity(shapes[a], shapes[b])
+            for a, b in zip(newest[0].tolist(), newest[1].tolist(), strict=True)
+        ]
+    )
+    return {
+        "content": content,
+        "structure": structure,
+        "sentences": ratios[:, 9],
+        "length": ratios[:, 10],
+        "punctuation": punctuation,
+    }
+
+
+def _ratios(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """:func:`ratio` of every pair of values."""
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    out = np.divide(low, high, out=np.zeros_like(low), where=high != 0)
+    out[(a == 0) & (b == 0)] = 1.0
+    return out
 
 
 def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> float:

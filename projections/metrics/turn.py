@@ -17,13 +17,13 @@ import numpy as np
 
 from projections.metrics.columnar import Floats, Ints
 from projections.metrics.convergence import (
+    COMPONENTS,
     DEFAULT_PROFILE,
     PROFILES,
-    WINDOW,
     MessageShape,
     build_shape,
+    many_window_components,
     weighted_score,
-    window_components,
 )
 from projections.metrics.cross import cross_metrics
 from projections.metrics.history import HISTORY_METRICS, History, Layout, Message, layout_of
@@ -152,37 +152,28 @@ def _convergence(
         build_shape(text, words, items)
         for text, words, items in zip(texts, batch.word_sets(), list_items, strict=True)
     ]
-    names = ("content", "structure", "sentences", "length", "punctuation")
-    values: dict[str, list[float | None]] = {name: [] for name in names}
+    end = layout.row_end
+    parts = many_window_components(shapes, layout.agent, layout.conversation_start[end], end)
+    assert parts is not None  # a turn row has a message of each agent in its window
     score: list[float] = []
     velocity: list[float | None] = []
     acceleration: list[float | None] = []
     trail: list[float] = []
     previous_conversation = -1
-    spoken = list(
-        zip(["b" if agent else "a" for agent in layout.agent.tolist()], shapes, strict=True)
-    )
-    starts = layout.conversation_start.tolist()
-    for conversation, end in zip(
-        layout.row_conversation.tolist(), layout.row_end.tolist(), strict=True
-    ):
+    columns = [parts[name].tolist() for name in COMPONENTS]
+    for conversation, *values in zip(layout.row_conversation.tolist(), *columns, strict=True):
         if conversation != previous_conversation:
             trail, previous_conversation = [], conversation
         weights = conversations[conversation][1] or PROFILES[DEFAULT_PROFILE]
-        window = spoken[max(starts[end], end - WINDOW + 1) : end + 1]
-        parts = window_components(window)
-        assert parts is not None
-        for name in names:
-            values[name].append(parts[name])
-        current = weighted_score(parts, weights)
+        current = weighted_score(dict(zip(COMPONENTS, values, strict=True)), weights)
         velocity.append(current - trail[-1] if trail else None)
         acceleration.append(
             (current - trail[-1]) - (trail[-1] - trail[-2]) if len(trail) >= 2 else None
         )
         trail.append(current)
         score.append(current)
-    out = {f"convergence_{name}": _floats(values[name]) for name in names}
-    out["convergence"] = _floats(score)
+    out = {f"convergence_{name}": parts[name] for name in COMPONENTS}
+    out["convergence"] = np.array(score, dtype=np.float64)
     out["convergence_velocity"] = _floats(velocity)
     out["convergence_acceleration"] = _floats(acceleration)
     return out
