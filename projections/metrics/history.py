@@ -201,20 +201,24 @@ class History:
         last = layout.conversation_end[message]
         next_same = chain.follows(-1)
         reach = np.where(next_same, np.minimum(shifted(message, -1) - 1, last), last) - message
-        # The same word in the window: the 1st…4th entries before in the chain, with
-        # how many messages back they are.
-        gaps, counts = [], []
-        for s in range(1, window + 1):
-            same = chain.follows(s)
-            gaps.append(np.where(same, message - shifted(message, s), window + 1))
-            counts.append(np.where(same, shifted(count, s), 0.0))
+        # How often the word occurs in the d messages before the entry's own (d = 0…4):
+        # the s-th entry back in the chain is at least s messages back, so s ≤ d.
+        gaps = [
+            np.where(chain.follows(s), message - shifted(message, s), window + 1)
+            for s in range(1, window + 1)
+        ]
+        counts = [np.where(chain.follows(s), shifted(count, s), 0.0) for s in range(1, window + 1)]
+        within = [np.zeros(len(message))]
+        for d in range(1, window + 1):
+            within.append(
+                sum((counts[s] * (gaps[s] <= d) for s in range(d)), np.zeros(len(message)))
+            )
         targets, own, context, frequency = [], [], [], []
         for k in range(window + 1):
             owned = np.flatnonzero(reach >= k)
-            recent = count[owned] if k else np.zeros(len(owned))
-            # The s-th entry back is at least s messages back: only s ≤ window − k can count.
-            for gap, before in zip(gaps[: window - k], counts[: window - k], strict=True):
-                recent = recent + before[owned] * (gap[owned] <= window - k)
+            # Target = own message + k: the window is the k messages from the entry's own
+            # (its own count when k > 0) and the window − k before it.
+            recent = within[window - k][owned] + (count[owned] if k else 0.0)
             targets.append(message[owned] + k)
             own.append(count[owned] if k == 0 else np.zeros(len(owned)))
             context.append(recent)
