@@ -56,8 +56,12 @@ def _classes(code: int) -> tuple[bool, bool, bool, bool, bool, bool]:
 _ASCII = np.array([_classes(code) for code in range(128)], dtype=bool).T
 
 
-def character_metrics(texts: list[str]) -> dict[str, Floats]:
-    """Every character-level metric of each text (apostrophes already made straight)."""
+MARKS = "?!,;:"  # then all dashes: what the convergence shape counts
+
+
+def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
+    """Every character-level metric of each text (apostrophes already made straight),
+    and how often each text holds each of MARKS and a dash (- – —)."""
     size = len(texts)
     lengths = np.fromiter(map(len, texts), np.int64, size)
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
@@ -107,7 +111,11 @@ def character_metrics(texts: list[str]) -> dict[str, Floats]:
     for index in np.flatnonzero(listing).tolist():
         lists[index] = len(LIST_ITEM.findall(texts[index]))
     n = lengths.astype(np.float64)
-    return {
+    dashes = table[:, ord("-")] + total(
+        other_owner, other_count * np.isin(other_code, [ord("–"), ord("—")]), size
+    )
+    marks = np.column_stack([table[:, [ord(c) for c in MARKS]], dashes]).astype(np.int64)
+    metrics = {
         "char_count": n,
         "character_entropy": _entropy(n, table, other_owner, other_count, size),
         "symbol_density": safe_divide(n - letters - spaces, n),
@@ -121,6 +129,7 @@ def character_metrics(texts: list[str]) -> dict[str, Floats]:
         "number_count": numbers,
         "list_item_count": lists,
     }
+    return metrics, marks
 
 
 def _entropy(n: Floats, table: Floats, owner: Ints, counts: Floats, size: int) -> Floats:

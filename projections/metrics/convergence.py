@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -95,42 +96,52 @@ def message_shape(raw: str) -> MessageShape:
     return build_shape(raw)
 
 
-def build_shape(
-    raw: str, ascii_words: frozenset[str] | None = None, list_items: int | None = None
-) -> MessageShape:
+class Counted(NamedTuple):
+    """What a caller has already counted on a message's text, to spare counting twice."""
+
+    words: frozenset[str]  # the lower-cased _WORD matches
+    list_items: int  # _LIST_ITEM matches
+    marks: tuple[int, int, int, int, int, int]  # occurrences of ? ! , ; : and all dashes
+
+
+def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     """:func:`message_shape` without the cache.
 
-    ``ascii_words``: the caller's set of the lower-cased ``_WORD`` matches of ``raw``; used
-    only when they cannot differ from this module's own (``raw`` is ASCII, so lower-casing
-    commutes with matching, and carries no label), saving a second tokenisation.
-    ``list_items``: the caller's count of ``_LIST_ITEM`` matches in ``raw``; used only when
-    neither a label nor white space was taken off (the text is then ``raw`` itself).
+    ``counted``: the caller's counts on ``raw``, each used only where it cannot differ
+    from this function's own: the words when ``raw`` is ASCII (lower-casing then commutes
+    with matching) and carries no label; the marks when it carries no label; the list
+    items when neither a label nor white space was taken off.
     """
     text = _LABEL.sub("", raw, count=1)
     unlabelled = len(text) == len(raw)
     text = text.strip()
-    if list_items is None or len(text) != len(raw):
-        list_items = len(_LIST_ITEM.findall(text))
     length = len(text)
     ends = len(_SENTENCE_END.findall(text))
     if text and text[-1] not in ".!?":
         ends += 1
     per_char = 1 / length if length else 0.0
     lower = text.lower()
-    if ascii_words is None or not unlabelled or not raw.isascii():
-        ascii_words = frozenset(_WORD.findall(lower))
+    if counted is not None and unlabelled:
+        questions, exclamations, commas, semicolons, colons, dashes = counted.marks
+        list_items = counted.list_items if length == len(raw) else _list_items(text)
+        words = counted.words if raw.isascii() else frozenset(_WORD.findall(lower))
+    else:
+        questions, exclamations, commas, semicolons, colons = map(text.count, "?!,;:")
+        dashes = text.count("-") + text.count("–") + text.count("—")
+        list_items = _list_items(text)
+        words = frozenset(_WORD.findall(lower))
     structure = (
         text.count("\n\n") + 1 if text else 0,
         list_items,
-        text.count("?"),
+        questions,
         text.count("```") // 2,
     )
     punctuation = (
-        text.count("!") * per_char,
-        text.count(",") * per_char,
-        text.count(";") * per_char,
-        text.count(":") * per_char,
-        (text.count("-") + text.count("–") + text.count("—")) * per_char,
+        exclamations * per_char,
+        commas * per_char,
+        semicolons * per_char,
+        colons * per_char,
+        dashes * per_char,
     )
     return MessageShape(
         text=text,
@@ -138,10 +149,14 @@ def build_shape(
         sentences=ends,
         structure=structure,
         punctuation=punctuation,
-        words=ascii_words,
+        words=words,
         characters=frozenset(lower) if length < SHORT_TEXT else frozenset(),
         means=(*structure, *punctuation, ends, length),
     )
+
+
+def _list_items(text: str) -> int:
+    return len(_LIST_ITEM.findall(text))
 
 
 def ratio(a: float, b: float) -> float:

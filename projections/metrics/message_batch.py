@@ -185,6 +185,7 @@ class MessageBatch:
         # text order of the i-th pair in word order.
         self.text_index: Ints = np.empty(len(in_text_order), dtype=np.int64)
         self.text_index[in_text_order] = np.arange(len(in_text_order))
+        self.character_columns, self.marks = character_metrics([s.text for s in self.scans])
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = marker_counts(self)
@@ -274,7 +275,7 @@ class MessageBatch:
             size, len(TEXT_METRICS)
         )
         out: dict[str, Floats] = {name: text[:, i] for i, name in enumerate(TEXT_METRICS)}
-        out.update(character_metrics([s.text for s in self.scans]))
+        out.update(self.character_columns)
         out.update(self._sentence_metrics(n))
         sentences = out["sentence_count"]
         pairs, counts = self.pair_message, self.pair_count.astype(np.float64)

@@ -20,6 +20,7 @@ from projections.metrics.convergence import (
     COMPONENTS,
     DEFAULT_PROFILE,
     PROFILES,
+    Counted,
     MessageShape,
     build_shape,
     many_window_components,
@@ -147,10 +148,14 @@ def _convergence(
     The shapes reuse the batch's word sets and list-item counts where they are the same.
     """
     texts = (text for messages, _ in conversations for _, _, text in messages)
-    list_items = own["list_item_count"].astype(np.int64).tolist()
+    counted = map(
+        Counted,
+        batch.word_sets(),
+        own["list_item_count"].astype(np.int64).tolist(),
+        map(tuple, batch.marks.tolist()),
+    )
     shapes: list[MessageShape] = [
-        build_shape(text, words, items)
-        for text, words, items in zip(texts, batch.word_sets(), list_items, strict=True)
+        build_shape(text, known) for text, known in zip(texts, counted, strict=True)
     ]
     end = layout.row_end
     parts = many_window_components(shapes, layout.agent, layout.conversation_start[end], end)
