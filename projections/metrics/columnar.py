@@ -113,6 +113,16 @@ def total(groups: Ints, weights: npt.ArrayLike | None, size: int) -> Floats:
     return np.bincount(groups, weights=weights, minlength=size).astype(np.float64)
 
 
+def segment_sums(values: npt.NDArray[Item], starts: Ints) -> npt.NDArray[Item]:
+    """Row sums of ``values`` over each segment [starts[i], starts[i + 1]), in order;
+    0 for an empty segment."""
+    nonempty = starts[:-1] < starts[1:]
+    out = np.zeros((len(starts) - 1, *values.shape[1:]), dtype=values.dtype)
+    if nonempty.any():
+        out[nonempty] = np.add.reduceat(values, starts[:-1][nonempty], axis=0)
+    return out
+
+
 def ranges(starts: Ints, ends: Ints) -> tuple[Ints, Ints]:
     """The indices of every range [start, end), and the number of the range of each."""
     lengths = ends - starts

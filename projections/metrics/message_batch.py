@@ -22,6 +22,7 @@ from projections.metrics.columnar import (
     factorize,
     ranges,
     safe_divide,
+    segment_sums,
     sorted_groups,
     sum_x_log_x,
     total,
@@ -29,7 +30,7 @@ from projections.metrics.columnar import (
 from projections.metrics.markers import marker_counts
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, mtld_many, scan
 from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
-from projections.metrics.vocabulary import LONG_WORD, VOCABULARY, Vocabulary
+from projections.metrics.vocabulary import VOCABULARY, Vocabulary
 
 MAX_NGRAM = 6
 # MTLD steps through many messages side by side when there are enough of them; a
@@ -282,7 +283,11 @@ class MessageBatch:
         unique = total(pairs, None, size)
         out["word_count"] = n
         out["vocabulary_size"] = unique
-        out["avg_word_length"] = safe_divide(total(owner, vocabulary.length[words], size), n)
+        pair_starts = np.searchsorted(pairs, np.arange(size + 1))
+        letters, contractions, long_words, syllables, complex_words = segment_sums(
+            vocabulary.counted[self.pair_word] * self.pair_count[:, None], pair_starts
+        ).T.astype(np.float64)
+        out["avg_word_length"] = safe_divide(letters, n)
         out["ttr"] = safe_divide(unique, n)
         out["root_ttr"] = safe_divide(unique, np.sqrt(n))
         out["hapax_ratio"] = safe_divide(total(pairs, counts == 1, size), unique)
@@ -303,9 +308,7 @@ class MessageBatch:
         for column, category in _CATEGORY_COLUMNS.items():
             out[column] = self.categories[:, SLOT[category]]
         out["hedge_density"] = safe_divide(out["hedge_count"], n)
-        contractions = total(owner, vocabulary.apostrophe[words], size)
         out["contraction_count"] = contractions
-        long_words = total(owner, vocabulary.length[words] > LONG_WORD, size)
         doubles = np.array([s.double_questions for s in self.scans], dtype=np.float64)
         per_word = safe_divide(np.ones(size), n)
         formality = (
@@ -320,9 +323,6 @@ class MessageBatch:
         first_words = words[self.starts[:-1][nonempty]]
         out["starts_with_acknowledgment"] = np.zeros(size)
         out["starts_with_acknowledgment"][nonempty] = vocabulary.acknowledgment[first_words]
-        syllable_counts = vocabulary.syllables[words]
-        syllables = total(owner, syllable_counts, size)
-        complex_words = total(owner, syllable_counts >= 3, size)
         out["syllables_per_word"] = safe_divide(syllables, n)
         out["complex_word_ratio"] = safe_divide(complex_words, n)
         readable = nonempty & (sentences > 0)

@@ -65,7 +65,7 @@ def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
     text = raw.translate(APOSTROPHES)
     raw_bytes = text.encode("utf-8")
     values = (
-        sum(1 for block in text.split("\n\n") if block.strip()),
+        sum(map(bool, map(str.strip, text.split("\n\n")))),  # blocks that are not blank
         (
             min(COMPRESSION_CAP, len(zlib.compress(raw_bytes)) / len(raw_bytes))
             if raw_bytes

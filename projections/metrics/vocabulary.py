@@ -19,6 +19,7 @@ from projections.metrics.sentiment import LEXICON, is_negation
 from projections.metrics.text import BREAK_STARTS
 
 LONG_WORD = 7  # letters; longer words count towards formality
+COUNTED_FEATURES = ("letters", "apostrophes", "long_words", "syllables", "complex_words")
 # Passive voice: a form of be/get, an optional -ly adverb, a past participle (a word in
 # -ed or an irregular one). An auxiliary may close a word after an apostrophe, and a
 # participle may open one, as the words of the text stand (docs/metrics.md).
@@ -69,6 +70,8 @@ class Vocabulary:
         self._ids = _Ids(self.words)
         self.lookup = self._ids.__getitem__
         self._featured = 0
+        # Per word, what a message's totals add up: COUNTED_FEATURES, in order.
+        self.counted = np.zeros((0, len(COUNTED_FEATURES)), dtype=np.int64)
         self.first_singular = np.zeros(0, dtype=bool)
         self.negation_suffix = np.zeros(0, dtype=bool)  # ends in "n't"
         self.length = np.zeros(0, dtype=np.int64)
@@ -147,6 +150,15 @@ class Vocabulary:
         self.slots = np.concatenate([self.slots, flat])
         self.slot_start = np.concatenate([self.slot_start, self.slot_start[-1] + np.cumsum(sizes)])
         self.categorised = np.concatenate([self.categorised, sizes > 0])
+        self.counted = np.column_stack(
+            [
+                self.length,
+                self.apostrophe,
+                self.length > LONG_WORD,
+                self.syllables,
+                self.syllables >= 3,
+            ]
+        ).astype(np.int64)
         self._featured = len(self.words)
 
     def slot_bounds(self, words: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
