@@ -363,8 +363,8 @@ class MessageBatch:
             "question_density": safe_divide(
                 total(sentences.owner, sentences.question, size), count
             ),
-            "proper_noun_count": total(self.message_of, proper, size),
-            "uppercase_word_count": total(self.message_of, shouting, size),
+            "proper_noun_count": segment_sums(proper.astype(np.float64), self.starts),
+            "uppercase_word_count": segment_sums(shouting.astype(np.float64), self.starts),
             "mtld": self._mtld(),
         }
 
@@ -412,18 +412,17 @@ class MessageBatch:
         That rule negates a lexicon word once when a negation is among the three words
         before it in its message, whichever of them it is.
         """
-        size, vocabulary, words, owner = self.size, self.vocabulary, self.words, self.message_of
+        vocabulary, words, owner = self.vocabulary, self.words, self.message_of
         plain = vocabulary.valence[words]
         negation = vocabulary.negation[words]
         negated = np.zeros(len(words), dtype=bool)
         for distance in range(1, NEGATION_WINDOW + 1):
             negated[distance:] |= negation[:-distance] & (owner[distance:] == owner[:-distance])
         valence = np.where(negated, plain * N_SCALAR, plain)
-        summed = total(owner, valence, size)
-        magnitude = total(owner, np.abs(valence), size)
-        positive = total(owner, valence > 0, size)
-        negative = total(owner, valence < 0, size)
-        scored_count = total(owner, vocabulary.scored[words], size)
+        columns = [valence, np.abs(valence), valence > 0, valence < 0, vocabulary.scored[words]]
+        summed, magnitude, positive, negative, scored_count = segment_sums(
+            np.column_stack(columns).astype(np.float64), self.starts
+        ).T
         has = (scored_count > 0) & (n > 0)
         return {
             "sentiment_compound": np.where(
