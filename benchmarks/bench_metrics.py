@@ -157,12 +157,12 @@ def main() -> None:
         print(f"reference, 1 core:              {reference:8.0f} turns/s  (pidgin-ai 1.1.0)")
     else:
         print("reference: not available (pip could not fetch pidgin-ai); the issue quotes ~950")
-    versus = f"  ({ours_one / reference:.1f}x reference; target 5x)" if reference else ""
+    versus = f"  ({ours_one / reference:.2f}x reference; target 5x)" if reference else ""
     print(f"ours, 1 core:                   {ours_one:8.0f} turns/s{versus}")
     if reference_cpu:
         print(f"reference, per CPU second:      {reference_cpu:8.0f} turns/s")
         print(f"ours, per CPU second:           {ours_one_cpu:8.0f} turns/s  "
-              f"({ours_one_cpu / reference_cpu:.1f}x reference)")  # fmt: skip
+              f"({ours_one_cpu / reference_cpu:.2f}x reference)")  # fmt: skip
     print(f"ours, 2 cores (process pool):   {ours_two:8.0f} turns/s  (target 10,000)")
 
 
