@@ -1,4 +1,4 @@
-"""Lower-case words → dense integer ids, with each word's features as arrays by id.
+"""Tokens and lower-case words → dense integer ids, with their features as arrays by id.
 
 Every word-level metric is a lookup in these arrays followed by a grouped sum
 (``projections.metrics.columnar``): a word's syllables, length, valence and lexicon
@@ -8,6 +8,7 @@ categories are worked out once, the first time the word is seen, not once per us
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import chain
 
 import numpy as np
@@ -48,43 +49,78 @@ class _Ids(dict[str, int]):
         return new
 
 
+def _participle(word: str) -> bool:
+    return PARTICIPLE.fullmatch(word.split("'", 1)[0]) is not None
+
+
+def _adverb(word: str) -> bool:
+    return ADVERB.fullmatch(word) is not None
+
+
+# Features of a word, worked out once: (attribute, function of the word, dtype).
+WORD_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
+    ("length", len, np.int64),
+    ("syllables", syllables, np.int64),
+    ("apostrophe", lambda w: "'" in w, np.int64),
+    ("valence", lambda w: LEXICON.get(w, 0.0), np.float64),
+    ("scored", lambda w: w in LEXICON, np.bool_),
+    ("negation", is_negation, np.bool_),
+    ("negation_suffix", lambda w: w.endswith("n't"), np.bool_),
+    ("acknowledgment", lambda w: w in lx.ACKNOWLEDGMENTS, np.bool_),
+    ("first_singular", lambda w: w in lx.FIRST_SINGULAR, np.bool_),
+    ("auxiliary", lambda w: w.rsplit("'", 1)[-1] in AUXILIARIES, np.bool_),
+    ("participle", _participle, np.bool_),
+    ("adverb", _adverb, np.bool_),
+)
+# Features of a token (case kept, or a sentence break).
+TOKEN_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
+    ("token_break", lambda t: t[0] in BREAK_STARTS, np.bool_),
+    ("token_question", lambda t: t[0] == "?", np.bool_),  # a break after "?"
+    ("token_capitalised", lambda t: t[0].isupper(), np.bool_),
+    ("token_upper", str.isupper, np.bool_),
+    ("token_i_or_a", lambda t: t in ("I", "A"), np.bool_),  # upper case, but no shouting
+)
+
+
 class Vocabulary:
     """Token and word ids with their feature arrays; grows as text is seen, never shrinks.
 
     A token is what the tokeniser found, case kept: a word or a sentence break. A word
-    is a lower-cased word token; word features (lexicons, syllables, valence) are by
-    word id, token features (case, sentence breaks) by token id.
+    is a lower-cased word token. Word features (WORD_FEATURES, lexicon categories) are
+    arrays by word id, token features (TOKEN_FEATURES, the token's word) by token id.
     """
+
+    length: npt.NDArray[np.int64]
+    syllables: npt.NDArray[np.int64]
+    apostrophe: npt.NDArray[np.int64]
+    valence: npt.NDArray[np.float64]
+    scored: npt.NDArray[np.bool_]
+    negation: npt.NDArray[np.bool_]
+    negation_suffix: npt.NDArray[np.bool_]  # ends in "n't"
+    acknowledgment: npt.NDArray[np.bool_]
+    first_singular: npt.NDArray[np.bool_]
+    auxiliary: npt.NDArray[np.bool_]
+    participle: npt.NDArray[np.bool_]
+    adverb: npt.NDArray[np.bool_]
+    token_break: npt.NDArray[np.bool_]
+    token_question: npt.NDArray[np.bool_]
+    token_capitalised: npt.NDArray[np.bool_]
+    token_upper: npt.NDArray[np.bool_]
+    token_i_or_a: npt.NDArray[np.bool_]
 
     def __init__(self) -> None:
         self.tokens: list[str] = []
         self.token_id = _Ids(self.tokens).__getitem__
-        self._tokens_featured = 0
-        self.token_word = np.zeros(0, dtype=np.int64)  # −1 for a sentence break
-        self.token_break = np.zeros(0, dtype=bool)
-        self.token_question = np.zeros(0, dtype=bool)  # a break after "?"
-        self.token_capitalised = np.zeros(0, dtype=bool)
-        self.token_upper = np.zeros(0, dtype=bool)
-        self.token_i_or_a = np.zeros(0, dtype=bool)  # "I" and "A": upper case, no shouting
         self.words: list[str] = []
-        self._ids = _Ids(self.words)
-        self.lookup = self._ids.__getitem__
-        self._featured = 0
+        self.lookup = _Ids(self.words).__getitem__
+        self._tokens_featured = self._words_featured = 0
+        for name, _, dtype in WORD_FEATURES + TOKEN_FEATURES:
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        self.token_word = np.zeros(0, dtype=np.int64)  # −1 for a sentence break
         # Per word, what a message's totals add up: COUNTED_FEATURES, in order.
         self.counted = np.zeros((0, len(COUNTED_FEATURES)), dtype=np.int64)
-        self.first_singular = np.zeros(0, dtype=bool)
-        self.negation_suffix = np.zeros(0, dtype=bool)  # ends in "n't"
-        self.length = np.zeros(0, dtype=np.int64)
-        self.syllables = np.zeros(0, dtype=np.int64)
-        self.apostrophe = np.zeros(0, dtype=np.int64)
-        self.valence = np.zeros(0, dtype=np.float64)
-        self.scored = np.zeros(0, dtype=bool)
-        self.negation = np.zeros(0, dtype=bool)
-        self.acknowledgment = np.zeros(0, dtype=bool)
-        self.auxiliary = np.zeros(0, dtype=bool)
-        self.participle = np.zeros(0, dtype=bool)
-        self.adverb = np.zeros(0, dtype=bool)
-        # Each word's category slots, as one flat array: word i's are slots[start[i]:start[i + 1]].
+        # Each word's category slots in one flat array: word i's are
+        # slots[slot_start[i]:slot_start[i + 1]].
         self.slots = np.zeros(0, dtype=np.int64)
         self.slot_start = np.zeros(1, dtype=np.int64)
         self.categorised = np.zeros(0, dtype=bool)
@@ -92,60 +128,22 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.words)
 
-    def ids(self, words: list[str]) -> list[int]:
-        return list(map(self.lookup, words))
-
     def refresh(self) -> None:
         """Work out the features of every token and word added since the last refresh."""
-        self._refresh_tokens()
-        new = self.words[self._featured :]
+        new_tokens = self.tokens[self._tokens_featured :]
+        if new_tokens:
+            self._extend(TOKEN_FEATURES, new_tokens)
+            words = (-1 if t[0] in BREAK_STARTS else self.lookup(t.lower()) for t in new_tokens)
+            self.token_word = np.concatenate(
+                [self.token_word, np.fromiter(words, np.int64, len(new_tokens))]
+            )
+            self._tokens_featured = len(self.tokens)
+        new = self.words[self._words_featured :]
         if not new:
             return
-        count = len(new)
-        self.length = np.concatenate([self.length, np.fromiter(map(len, new), np.int64, count)])
-        self.syllables = np.concatenate(
-            [self.syllables, np.fromiter(map(syllables, new), np.int64, count)]
-        )
-        self.apostrophe = np.concatenate(
-            [self.apostrophe, np.fromiter(("'" in w for w in new), np.int64, count)]
-        )
-        self.valence = np.concatenate(
-            [self.valence, np.fromiter((LEXICON.get(w, 0.0) for w in new), np.float64, count)]
-        )
-        self.scored = np.concatenate(
-            [self.scored, np.fromiter((w in LEXICON for w in new), bool, count)]
-        )
-        self.negation = np.concatenate(
-            [self.negation, np.fromiter(map(is_negation, new), bool, count)]
-        )
-        self.acknowledgment = np.concatenate(
-            [self.acknowledgment, np.fromiter((w in lx.ACKNOWLEDGMENTS for w in new), bool, count)]
-        )
-        self.auxiliary = np.concatenate(
-            [
-                self.auxiliary,
-                np.fromiter((w.rsplit("'", 1)[-1] in AUXILIARIES for w in new), bool, count),
-            ]
-        )
-        self.participle = np.concatenate(
-            [
-                self.participle,
-                np.fromiter(
-                    (PARTICIPLE.fullmatch(w.split("'", 1)[0]) is not None for w in new), bool, count
-                ),
-            ]
-        )
-        self.adverb = np.concatenate(
-            [self.adverb, np.fromiter((ADVERB.fullmatch(w) is not None for w in new), bool, count)]
-        )
-        self.first_singular = np.concatenate(
-            [self.first_singular, np.fromiter((w in lx.FIRST_SINGULAR for w in new), bool, count)]
-        )
-        self.negation_suffix = np.concatenate(
-            [self.negation_suffix, np.fromiter((w.endswith("n't") for w in new), bool, count)]
-        )
+        self._extend(WORD_FEATURES, new)
         slots = [lx.WORD_INDEX.get(word, ()) for word in new]
-        sizes = np.fromiter(map(len, slots), np.int64, count)
+        sizes = np.fromiter(map(len, slots), np.int64, len(new))
         flat = np.fromiter(chain.from_iterable(slots), np.int64, int(sizes.sum()))
         self.slots = np.concatenate([self.slots, flat])
         self.slot_start = np.concatenate([self.slot_start, self.slot_start[-1] + np.cumsum(sizes)])
@@ -159,37 +157,18 @@ class Vocabulary:
                 self.syllables >= 3,
             ]
         ).astype(np.int64)
-        self._featured = len(self.words)
+        self._words_featured = len(self.words)
+
+    def _extend(
+        self, features: tuple[tuple[str, Callable[[str], object], type], ...], new: list[str]
+    ) -> None:
+        for name, feature, dtype in features:
+            grown: npt.NDArray[np.generic] = np.fromiter(map(feature, new), dtype, len(new))
+            setattr(self, name, np.concatenate([getattr(self, name), grown]))
 
     def slot_bounds(self, words: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
         """Where each word's category slots begin and end in :attr:`slots`."""
         return self.slot_start[words], self.slot_start[words + 1]
-
-    def _refresh_tokens(self) -> None:
-        new = self.tokens[self._tokens_featured :]
-        if not new:
-            return
-        count = len(new)
-        breaks = [token[0] in BREAK_STARTS for token in new]
-        words = (
-            -1 if brk else self.lookup(token.lower())
-            for token, brk in zip(new, breaks, strict=True)
-        )
-        self.token_word = np.concatenate([self.token_word, np.fromiter(words, np.int64, count)])
-        self.token_break = np.concatenate([self.token_break, np.array(breaks, dtype=bool)])
-        self.token_question = np.concatenate(
-            [self.token_question, np.fromiter((t[0] == "?" for t in new), bool, count)]
-        )
-        self.token_capitalised = np.concatenate(
-            [self.token_capitalised, np.fromiter((t[0].isupper() for t in new), bool, count)]
-        )
-        self.token_upper = np.concatenate(
-            [self.token_upper, np.fromiter(map(str.isupper, new), bool, count)]
-        )
-        self.token_i_or_a = np.concatenate(
-            [self.token_i_or_a, np.fromiter((t in ("I", "A") for t in new), bool, count)]
-        )
-        self._tokens_featured = len(self.tokens)
 
 
 VOCABULARY = Vocabulary()
