@@ -7,7 +7,7 @@ with a few texts; the projection computes whole conversations in batches instead
 from __future__ import annotations
 
 from projections.metrics.message_batch import MESSAGE_METRICS, MessageBatch
-from projections.metrics.scan import mtld
+from projections.metrics.mtld import mtld
 
 __all__ = ["MESSAGE_METRICS", "message_metrics", "mtld"]
 

@@ -28,7 +28,8 @@ from projections.metrics.columnar import (
     total,
 )
 from projections.metrics.markers import marker_counts
-from projections.metrics.scan import TEXT_METRICS, ScannedMessage, mtld, mtld_many, scan
+from projections.metrics.mtld import mtld, mtld_many
+from projections.metrics.scan import TEXT_METRICS, ScannedMessage, scan
 from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
 from projections.metrics.vocabulary import VOCABULARY, Vocabulary
 
