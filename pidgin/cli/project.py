@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,7 @@ def project(
     import duckdb
 
     from eventlog import open_store
-    from projections.analysis import ProjectionError, export_parquet
+    from projections.analysis import export_parquet
 
     if target == "parquet":
         if path is None:
@@ -89,13 +90,16 @@ def project(
             raise UserError(f"{database} is a directory, not a DuckDB database file")
     with open_store(store_url(store, output), create=False) as log:
         try:
-            result = _run(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
-        except ProjectionError as error:
-            raise UserError(str(error)) from None
-        except (duckdb.Error, OSError) as error:
-            # A database that is locked by another process, damaged or not writable.
-            reason = " ".join(str(error).split()) or type(error).__name__
-            raise UserError(f"cannot update {database}: {reason}") from None
+            result = _project(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
+        except BaseException as error:
+            if not _interrupted(error):
+                raise
+            click.echo(
+                f"interrupted: {database} keeps every batch committed before; "
+                "the same command continues from there",
+                err=True,
+            )
+            sys.exit(130)
     click.echo(
         f"Projected {result.events:,} events ({result.turn_metrics:,} turn metric rows); "
         f"{database} is at position {result.position:,}"
@@ -108,6 +112,45 @@ def project(
             reason = " ".join(str(error).split()) or type(error).__name__
             raise UserError(f"cannot write Parquet files to {path}: {reason}") from None
         click.echo(f"Wrote {len(files)} Parquet files to {path}")
+
+
+def _project(
+    log: EventLog,
+    database: Path,
+    rebuild: bool,
+    metrics: bool,
+    workers: int,
+    batch_size: int,
+    quiet: bool,
+) -> ProjectionResult:
+    """:func:`_run`, with its errors as one-line user errors."""
+    import duckdb
+
+    from projections.analysis import ProjectionError
+
+    try:
+        return _run(log, database, rebuild, metrics, workers, batch_size, quiet)
+    except ProjectionError as error:
+        raise UserError(str(error)) from None
+    except duckdb.InterruptException as error:
+        raise KeyboardInterrupt from error
+    except (duckdb.Error, OSError) as error:
+        # A database that is locked by another process, damaged or not writable.
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise UserError(f"cannot update {database}: {reason}") from None
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Ctrl+C, even when a library re-raised it as an error of its own (the SQLite
+    reader does), or a second Ctrl+C while the first was being handled."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _run(

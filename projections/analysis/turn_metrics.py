@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -42,12 +43,20 @@ class MetricPool:
         if self._pool is None:
             # Spawned, not forked: a fork would copy DuckDB's and SQLite's threads and locks.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=_leave_interrupts_to_the_parent
+            )
         return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Workers ignore Ctrl+C: the projection stops them when it stops, so the terminal
+    shows one line from the parent and not a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager

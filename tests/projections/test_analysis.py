@@ -209,6 +209,42 @@ def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
     assert costs == [(60,)]
 
 
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_mid_projection_is_one_line_and_the_next_run_finishes(workdir, presses):
+    # With metrics in two worker processes: they must not print tracebacks of their own.
+    url = synthetic_store(workdir, conversations=60, turns=10)
+    with open_store(url, create=False) as log:
+        last = log.max_position()
+        project_to_duckdb(log, workdir / "clean.duckdb")
+    args = ("project", "-q", "--batch-size", "40", "--workers", "2")
+    started = time.monotonic()
+    assert run_pidgin(*args, "timed.duckdb", cwd=workdir).returncode == 0
+    full = time.monotonic() - started
+    stopped = None
+    for fraction in (0.6, 0.4, 0.75, 0.5, 0.85):
+        target = workdir / f"stopped-{fraction}-{presses}.duckdb"
+        process = pidgin_process(*args, str(target), cwd=workdir)
+        time.sleep(full * fraction)
+        for _ in range(presses):
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        _, stderr = process.communicate(timeout=120)
+        if process.returncode == 0:
+            continue  # it had finished already
+        assert process.returncode == 130, stderr
+        assert stderr.strip().splitlines() == [
+            f"interrupted: {target} keeps every batch committed before; "
+            "the same command continues from there"
+        ]
+        ((position,),) = rows(target, "SELECT position FROM projection_state")
+        if 0 < position < last:
+            stopped = target
+            break
+    assert stopped is not None, "no attempt stopped the projection half-way"
+    assert run_pidgin(*args, str(stopped), cwd=workdir).returncode == 0
+    assert table_contents(stopped) == table_contents(workdir / "clean.duckdb")
+
+
 def test_query_formats(run_cli, workdir):
     run_cli("chat", "-q", "-t", "2")
     run_cli("project", "-q")
