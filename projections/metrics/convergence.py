@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -76,8 +75,7 @@ class WeightsError(ValueError):
     """Convergence weights that are unknown, negative or do not sum to 1."""
 
 
-@dataclass(frozen=True, slots=True)
-class MessageShape:
+class MessageShape(NamedTuple):
     """What convergence needs from one message (computed once per text, cached)."""
 
     text: str
@@ -112,24 +110,24 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     with matching) and carries no label; the marks when it carries no label; the list
     items when neither a label nor white space was taken off.
     """
-    text = _LABEL.sub("", raw, count=1)
-    unlabelled = len(text) == len(raw)
-    text = text.strip()
+    label = _LABEL.match(raw)
+    unlabelled = label is None
+    text = (raw if label is None else raw[label.end() :]).strip()
     length = len(text)
     ends = len(_SENTENCE_END.findall(text))
     if text and text[-1] not in ".!?":
         ends += 1
     per_char = 1 / length if length else 0.0
-    lower = text.lower()
+    short = length < SHORT_TEXT
     if counted is not None and unlabelled:
         questions, exclamations, commas, semicolons, colons, dashes = counted.marks
         list_items = counted.list_items if length == len(raw) else _list_items(text)
-        words = counted.words if raw.isascii() else frozenset(_WORD.findall(lower))
+        words = counted.words if raw.isascii() else frozenset(_WORD.findall(text.lower()))
     else:
         questions, exclamations, commas, semicolons, colons = map(text.count, "?!,;:")
         dashes = text.count("-") + text.count("–") + text.count("—")
         list_items = _list_items(text)
-        words = frozenset(_WORD.findall(lower))
+        words = frozenset(_WORD.findall(text.lower()))
     structure = (
         text.count("\n\n") + 1 if text else 0,
         list_items,
@@ -150,7 +148,7 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
         structure=structure,
         punctuation=punctuation,
         words=words,
-        characters=frozenset(lower) if length < SHORT_TEXT else frozenset(),
+        characters=frozenset(text.lower()) if short else frozenset(),
         means=(*structure, *punctuation, ends, length),
     )
 
