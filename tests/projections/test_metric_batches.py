@@ -9,6 +9,7 @@ projection's.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
@@ -190,3 +191,17 @@ def test_the_live_headline_sentiment_is_the_projections():
         assert headline["sentiment_a"] == pytest.approx(full_a["sentiment_compound"], abs=1e-6)
         assert headline["sentiment_b"] == pytest.approx(full_b["sentiment_compound"], abs=1e-6)
         assert headline["words_a"] == full_a["word_count"]
+
+
+def test_the_cycle_collector_is_left_as_it_was():
+    # The batch pauses the cycle collector while it runs; it must not leave it changed.
+    messages = [(1, "a", "hi there"), (1, "b", "hello")]
+    assert gc.isenabled()
+    conversation_turn_rows(messages)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        conversation_turn_rows(messages)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
