@@ -8,8 +8,10 @@ import json
 import math
 import os
 import signal
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -181,28 +183,42 @@ def test_the_events_table_holds_every_stored_event_as_stored(workdir, store):
     assert sys.getswitchinterval() == switch_interval
 
 
-def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
+def stopped_midway(
+    workdir: Path,
+    args: tuple[str, ...],
+    stop: Callable[[subprocess.Popen[str], Path], None],
+    fractions: tuple[float, ...],
+) -> Path:
+    """Project a 60-conversation store into ``clean.duckdb``, then run ``pidgin ARGS``
+    again and ``stop`` it after each fraction of a full run's time, until one run is
+    left strictly half-way; that database."""
     url = synthetic_store(workdir, conversations=60, turns=10)
     with open_store(url, create=False) as log:
         last = log.max_position()
         project_to_duckdb(log, workdir / "clean.duckdb")
-    args = ("project", "-q", "--batch-size", "40")
     started = time.monotonic()
     assert run_pidgin(*args, "timed.duckdb", cwd=workdir).returncode == 0
     full = time.monotonic() - started
-    interrupted_at = None
-    for fraction in (0.6, 0.4, 0.75, 0.25, 0.5):
-        target = workdir / f"killed-{fraction}.duckdb"
+    for fraction in fractions:
+        target = workdir / f"stopped-{fraction}.duckdb"
         process = pidgin_process(*args, str(target), cwd=workdir)
         time.sleep(full * fraction)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        stop(process, target)
         if target.exists():
             ((position,),) = rows(target, "SELECT position FROM projection_state")
             if 0 < position < last:
-                interrupted_at = target
-                break
-    assert interrupted_at is not None, "no attempt stopped the projection half-way"
+                return target
+    pytest.fail("no attempt stopped the projection half-way")
+
+
+def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
+    args = ("project", "-q", "--batch-size", "40")
+
+    def kill(process: subprocess.Popen[str], _: Path) -> None:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+    interrupted_at = stopped_midway(workdir, args, kill, (0.6, 0.4, 0.75, 0.25, 0.5))
     assert run_pidgin(*args, str(interrupted_at), cwd=workdir).returncode == 0
     assert table_contents(interrupted_at) == table_contents(workdir / "clean.duckdb")
     costs = rows(interrupted_at, "SELECT count(*) FROM conversations WHERE cost_usd > 0")
@@ -212,35 +228,22 @@ def test_kill_9_mid_projection_then_rerun_equals_a_clean_run(workdir):
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_mid_projection_is_one_line_and_the_next_run_finishes(workdir, presses):
     # With metrics in two worker processes: they must not print tracebacks of their own.
-    url = synthetic_store(workdir, conversations=60, turns=10)
-    with open_store(url, create=False) as log:
-        last = log.max_position()
-        project_to_duckdb(log, workdir / "clean.duckdb")
     args = ("project", "-q", "--batch-size", "40", "--workers", "2")
-    started = time.monotonic()
-    assert run_pidgin(*args, "timed.duckdb", cwd=workdir).returncode == 0
-    full = time.monotonic() - started
-    stopped = None
-    for fraction in (0.6, 0.4, 0.75, 0.5, 0.85):
-        target = workdir / f"stopped-{fraction}-{presses}.duckdb"
-        process = pidgin_process(*args, str(target), cwd=workdir)
-        time.sleep(full * fraction)
+
+    def press_ctrl_c(process: subprocess.Popen[str], target: Path) -> None:
         for _ in range(presses):
             process.send_signal(signal.SIGINT)
             time.sleep(0.05)
         _, stderr = process.communicate(timeout=120)
         if process.returncode == 0:
-            continue  # it had finished already
+            return  # it had finished already
         assert process.returncode == 130, stderr
         assert stderr.strip().splitlines() == [
             f"interrupted: {target} keeps every batch committed before; "
             "the same command continues from there"
         ]
-        ((position,),) = rows(target, "SELECT position FROM projection_state")
-        if 0 < position < last:
-            stopped = target
-            break
-    assert stopped is not None, "no attempt stopped the projection half-way"
+
+    stopped = stopped_midway(workdir, args, press_ctrl_c, (0.6, 0.4, 0.75, 0.5, 0.85))
     assert run_pidgin(*args, str(stopped), cwd=workdir).returncode == 0
     assert table_contents(stopped) == table_contents(workdir / "clean.duckdb")
 
