@@ -103,7 +103,7 @@ def _turn_words(
     each other, as they are when each agent speaks once a turn).
     """
     a, b, end = layout.row_a, layout.row_b, layout.row_end
-    starts = np.searchsorted(batch.pair_message, np.arange(batch.size + 1))
+    starts = batch.pair_starts
     earlier = np.where(end == a, b, a)
     index_e, row_e = ranges(starts[earlier], starts[earlier + 1])
     index_l, row_l = ranges(starts[end], starts[end + 1])

@@ -183,6 +183,8 @@ class MessageBatch:
         self.pair_count: Ints = pairs.size[in_text_order]
         self.pair_message: Ints = pairs.key[in_text_order] // self.width
         self.pair_word: Ints = pairs.key[in_text_order] % self.width
+        # Each message's pairs: pair_starts[m] to pair_starts[m + 1] (in both orders).
+        self.pair_starts: Ints = np.searchsorted(self.pair_message, np.arange(size + 1))
         # The same pairs in word order too, for merging: text_index[i] is the place in
         # text order of the i-th pair in word order.
         self.text_index: Ints = np.empty(len(in_text_order), dtype=np.int64)
@@ -196,7 +198,7 @@ class MessageBatch:
         """Each message's distinct lower-case words."""
         words = self.vocabulary.words
         distinct = list(map(words.__getitem__, self.pair_word.tolist()))
-        bounds = np.searchsorted(self.pair_message, np.arange(self.size + 1)).tolist()
+        bounds = self.pair_starts.tolist()
         return [frozenset(distinct[b:e]) for b, e in pairwise(bounds)]
 
     def _sentences(self) -> Sentences:
@@ -284,9 +286,8 @@ class MessageBatch:
         unique = total(pairs, None, size)
         out["word_count"] = n
         out["vocabulary_size"] = unique
-        pair_starts = np.searchsorted(pairs, np.arange(size + 1))
         letters, contractions, long_words, syllables, complex_words = segment_sums(
-            vocabulary.counted[self.pair_word] * self.pair_count[:, None], pair_starts
+            vocabulary.counted[self.pair_word] * self.pair_count[:, None], self.pair_starts
         ).T.astype(np.float64)
         out["avg_word_length"] = safe_divide(letters, n)
         out["ttr"] = safe_divide(unique, n)
