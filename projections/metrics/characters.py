@@ -13,7 +13,15 @@ from functools import cache
 
 import numpy as np
 
-from projections.metrics.columnar import Bools, Floats, Ints, safe_divide, sorted_groups, total
+from projections.metrics.columnar import (
+    Bools,
+    Floats,
+    Ints,
+    entropy_bits,
+    safe_divide,
+    sorted_groups,
+    total,
+)
 
 EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2300-\u23ff\ufe0f\u200d]+")
 ARROWS = re.compile("<=>|<->|->|<-|=>|<=|[→←↔⇒⇐⇔➜➡⬅↑↓⬆⬇↖↗↘↙]")
@@ -133,7 +141,7 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
 
 
 def _entropy(n: Floats, table: Floats, owner: Ints, counts: Floats, size: int) -> Floats:
-    """Entropy in bits of each message's characters: log2 N − Σ c·log2 c / N.
+    """Entropy in bits of each message's characters (:func:`entropy_bits`).
 
     Σ c·log2 c is added in code point order (ASCII, then the rest), fixed by the text.
     """
@@ -144,5 +152,4 @@ def _entropy(n: Floats, table: Floats, owner: Ints, counts: Floats, size: int) -
         np.concatenate([values * np.log2(values), counts * np.log2(counts)]),
         size,
     )
-    safe = np.where(n > 0, n, 1.0)
-    return np.where(n > 0, np.maximum(0.0, np.log2(safe) - summed / safe), 0.0)
+    return entropy_bits(n, summed)

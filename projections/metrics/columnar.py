@@ -193,6 +193,15 @@ def safe_divide(top: Floats, bottom: Floats, default: float = 0.0) -> Floats:
     return out
 
 
+def entropy_bits(total_count: Floats, sum_x_log_x: Floats) -> Floats:
+    """Shannon entropy in bits from N and Σ c·log2 c: log2 N − Σ c·log2 c / N (0 if N = 0)."""
+    safe = np.where(total_count > 0, total_count, 1.0)
+    result: Floats = np.where(
+        total_count > 0, np.maximum(0.0, np.log2(safe) - sum_x_log_x / safe), 0.0
+    )
+    return result
+
+
 def cosine_rows(left: Floats, right: Floats) -> Floats:
     """Row-wise cosine of count vectors: both zero are alike (1), one zero is 0."""
     norm_l = np.sqrt((left * left).sum(axis=1))

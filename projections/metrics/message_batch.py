@@ -19,6 +19,7 @@ from projections.metrics.columnar import (
     Bools,
     Floats,
     Ints,
+    entropy_bits,
     factorize,
     ranges,
     safe_divide,
@@ -295,7 +296,7 @@ class MessageBatch:
         out["hapax_ratio"] = safe_divide(total(pairs, counts == 1, size), unique)
         squares = total(pairs, counts * counts, size)
         out["yules_k"] = safe_divide(1e4 * (squares - n), n * n)
-        out["word_entropy"] = _entropy(n, total(pairs, counts * np.log2(counts), size))
+        out["word_entropy"] = entropy_bits(n, total(pairs, counts * np.log2(counts), size))
         bigrams, trigrams = self.ngrams[2], self.ngrams[3]
         bigram_types = total(bigrams.message, None, size)
         trigram_types = total(trigrams.message, None, size)
@@ -304,7 +305,7 @@ class MessageBatch:
         out["self_repetition"] = safe_divide(total(owner[:-1][repeats], None, size), n - 1)
         out["repeated_bigrams"] = total(bigrams.message, bigrams.count > 1, size)
         out["repeated_trigrams"] = total(trigrams.message, trigrams.count > 1, size)
-        out["bigram_entropy"] = _entropy(
+        out["bigram_entropy"] = entropy_bits(
             np.maximum(n - 1, 0.0), sum_x_log_x(bigrams.message, bigrams.count, size)
         )
         for column, category in _CATEGORY_COLUMNS.items():
@@ -443,9 +444,3 @@ class MessageBatch:
         return total(sentences.owner * RHYTHM_BINS + bins, None, self.size * RHYTHM_BINS).reshape(
             self.size, RHYTHM_BINS
         )
-
-
-def _entropy(total_count: Floats, sum_x_log_x: Floats) -> Floats:
-    """Shannon entropy in bits from N and Σ c·log2 c: log2 N − Σ c·log2 c / N (0 if N = 0)."""
-    safe = np.where(total_count > 0, total_count, 1.0)
-    return np.where(total_count > 0, np.maximum(0.0, np.log2(safe) - sum_x_log_x / safe), 0.0)
