@@ -32,7 +32,7 @@ class ScannedMessage(NamedTuple):
 
 def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
     """The text pass of one message (definitions in docs/metrics.md)."""
-    text = raw.translate(APOSTROPHES)
+    text = raw if raw.isascii() else raw.translate(APOSTROPHES)
     raw_bytes = text.encode("utf-8")
     values = (
         sum(map(bool, map(str.strip, text.split("\n\n")))),  # blocks that are not blank
