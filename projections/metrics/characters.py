@@ -72,14 +72,15 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
     and how often each text holds each of MARKS and a dash (- – —)."""
     size = len(texts)
     lengths = np.fromiter(map(len, texts), np.int64, size)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(size, dtype=np.int64), lengths)
-    ascii_chars = codes < 128
-    table = total(owner[ascii_chars] * 128 + codes[ascii_chars], None, size * 128).reshape(
-        size, 128
-    )
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    # ASCII: a table of 128 counts per message, from one bincount of message × 129 +
+    # code, where column 128 gathers every other code point (then dropped).
+    cell = np.repeat(np.arange(0, size * 129, 129, dtype=np.int64), lengths)
+    cell += np.minimum(codes, 128)
+    table = total(cell, None, size * 129).reshape(size, 129)[:, :128]
     # Other code points: one entry per (message, character), in code order.
-    others = sorted_groups(owner[~ascii_chars] * 0x110000 + codes[~ascii_chars])
+    other = np.flatnonzero(codes >= 128)
+    others = sorted_groups(cell[other] // 129 * 0x110000 + codes[other])
     other_owner, other_code = others.key // 0x110000, others.key % 0x110000
     other_count = others.size.astype(np.float64)
     classes = (
