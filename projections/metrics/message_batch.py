@@ -157,15 +157,16 @@ class MessageBatch:
     """The word-id arrays of a list of messages, and each message's own metrics."""
 
     def __init__(self, texts: list[str], vocabulary: Vocabulary = VOCABULARY) -> None:
-        token_id = vocabulary.token_id
-        self.scans: list[ScannedMessage] = [scan(text, token_id) for text in texts]
-        vocabulary.refresh()
-        self.vocabulary = vocabulary
+        self.scans: list[ScannedMessage] = list(map(scan, texts))
         self.size = size = len(texts)
         token_counts = np.fromiter((len(s.tokens) for s in self.scans), np.int64, size)
         tokens = np.fromiter(
-            chain.from_iterable(s.tokens for s in self.scans), np.int64, int(token_counts.sum())
+            map(vocabulary.token_id, chain.from_iterable(s.tokens for s in self.scans)),
+            np.int64,
+            int(token_counts.sum()),
         )
+        vocabulary.refresh()
+        self.vocabulary = vocabulary
         token_message = np.repeat(np.arange(size, dtype=np.int64), token_counts)
         is_word = ~vocabulary.token_break[tokens]
         self.tokens, self.token_message, self.is_word = tokens, token_message, is_word

@@ -9,7 +9,6 @@ paragraphs. Characters are counted for many messages at once
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from typing import NamedTuple
 
 from projections.metrics.text import APOSTROPHES, words_and_breaks
@@ -24,13 +23,13 @@ class ScannedMessage(NamedTuple):
     """One message after the text pass."""
 
     text: str  # with straight apostrophes
-    tokens: list[int]  # token ids (words and sentence breaks, in order)
+    tokens: list[str]  # words and sentence breaks, in order
     values: tuple[float, ...]  # TEXT_METRICS, in order
     ends_with_question: bool  # the last character that is not white space is "?"
     double_questions: int  # "??" occurrences, for formality
 
 
-def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
+def scan(raw: str) -> ScannedMessage:
     """The text pass of one message (definitions in docs/metrics.md)."""
     text = raw if raw.isascii() else raw.translate(APOSTROPHES)
     raw_bytes = text.encode("utf-8")
@@ -44,7 +43,7 @@ def scan(raw: str, token_id: Callable[[str], int]) -> ScannedMessage:
     )
     return ScannedMessage(
         text=text,
-        tokens=list(map(token_id, words_and_breaks(text))),
+        tokens=words_and_breaks(text),
         values=values,
         ends_with_question=text.rstrip().endswith("?"),
         double_questions=text.count("??"),
