@@ -6,14 +6,29 @@ works for the anthropic and openai SDKs (same error shapes), google-genai and ai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from pidgin.providers.base import ProviderError, is_retryable_status, parse_retry_after
+from pidgin.providers.base import (
+    ContextLimitError,
+    ProviderError,
+    is_retryable_status,
+    parse_retry_after,
+)
 from pidgin.providers.keys import known_secrets
 from pidgin.providers.redaction import redact_text
 
 _TRANSPORT_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "aiohttp", "anyio", "h11")
+# How each hosted API says the prompt no longer fits the model's context window, in a
+# 400's message: Anthropic ("prompt is too long: N tokens > M maximum"), OpenAI ("maximum
+# context length is N tokens", code context_length_exceeded), xAI ("maximum prompt length
+# is N"), Gemini ("input token count (N) exceeds the maximum number of tokens allowed").
+_CONTEXT_FULL = re.compile(
+    r"prompt is too long|maximum context length|maximum prompt length"
+    r"|exceeds the maximum number of tokens|context_length_exceeded",
+    re.IGNORECASE,
+)
 
 
 def _headers(error: BaseException) -> Mapping[str, str]:
@@ -51,6 +66,8 @@ def provider_error(provider: str, error: BaseException) -> ProviderError:
     if status is not None:
         retry_after = parse_retry_after(_headers(error).get("retry-after"))
         text = redact_text(_short_message(error), secrets)
+        if status in (400, 413) and _context_full(error, text):
+            return ContextLimitError(f"{provider} returned HTTP {status}: {text}", status=status)
         return ProviderError(
             f"{provider} returned HTTP {status}: {text}",
             status=status,
@@ -64,3 +81,10 @@ def provider_error(provider: str, error: BaseException) -> ProviderError:
         detail = redact_text(str(error) or name, secrets)
         return ProviderError(f"{provider} connection failed: {detail}", retryable=True)
     return ProviderError(f"{provider} failed: {redact_text(repr(error), secrets)}")
+
+
+def _context_full(error: BaseException, message: str) -> bool:
+    """Whether a client error says the conversation outgrew the model's context window
+    (the conversation then ends ``context_limit``, not ``error``)."""
+    code = getattr(error, "code", None)  # the openai SDK's error code
+    return code == "context_length_exceeded" or _CONTEXT_FULL.search(message) is not None

@@ -5,7 +5,7 @@ Gemini streamGenerateContent (SSE, ``alt=sse``) and Ollama NDJSON (``/api/chat``
 ``/api/tags``, ``/api/pull``). The real SDKs are pointed at it by base URL. Tests can
 queue faults per protocol: an HTTP error status (429 with Retry-After, 500, ...), a slow
 start, a stream that ends early without its closing event (``cut``), or a connection
-dropped mid-reply (``abort``).
+dropped mid-reply (``abort``), or the API's own "prompt too long" 400 (``too_long``).
 
 It runs in its own thread with its own event loop, so code under test can use
 ``asyncio.run`` freely and a separate ``pidgin`` process can reach it too.
@@ -27,13 +27,40 @@ from aiohttp import web
 Protocol = Literal["openai", "anthropic", "gemini", "ollama"]
 _WORD = re.compile(r"\S+")
 REPLY_NUMBER = web.RequestKey("reply_number", int)
+# Each API's 400 for a prompt longer than the model's context window, as documented.
+TOO_LONG: dict[str, dict[str, Any]] = {
+    "openai": {
+        "error": {
+            "message": "This model's maximum context length is 128000 tokens. However, your "
+            "messages resulted in 131072 tokens. Please reduce the length of the messages.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+    },
+    "anthropic": {
+        "type": "error",
+        "error": {
+            "type": "invalid_request_error",
+            "message": "prompt is too long: 208310 tokens > 200000 maximum",
+        },
+    },
+    "gemini": {
+        "error": {
+            "code": 400,
+            "message": "The input token count (1048600) exceeds the maximum number of tokens "
+            "allowed (1048576).",
+            "status": "INVALID_ARGUMENT",
+        }
+    },
+}
 
 
 @dataclass(frozen=True)
 class Fault:
     """What to do instead of a normal reply, once."""
 
-    kind: Literal["status", "slow", "cut", "abort"]
+    kind: Literal["status", "slow", "cut", "abort", "too_long"]
     status: int = 500
     retry_after: float | None = None
     delay: float = 0.0
@@ -200,6 +227,8 @@ class FakeProviderServer:
 
     async def _openai(self, request: web.Request) -> web.StreamResponse:
         body, fault = await self._begin("openai", request)
+        if fault is not None and fault.kind == "too_long":
+            return web.json_response(TOO_LONG["openai"], status=400)
         if fault is not None and fault.kind == "status":
             return self._error(
                 fault,
@@ -248,6 +277,8 @@ class FakeProviderServer:
 
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:
         body, fault = await self._begin("anthropic", request)
+        if fault is not None and fault.kind == "too_long":
+            return web.json_response(TOO_LONG["anthropic"], status=400)
         if fault is not None and fault.kind == "status":
             kind = "rate_limit_error" if fault.status == 429 else "api_error"
             return self._error(
@@ -304,6 +335,8 @@ class FakeProviderServer:
         if action != "streamGenerateContent":
             raise web.HTTPNotFound()
         body, fault = await self._begin("gemini", request)
+        if fault is not None and fault.kind == "too_long":
+            return web.json_response(TOO_LONG["gemini"], status=400)
         if fault is not None and fault.kind == "status":
             status_name = "RESOURCE_EXHAUSTED" if fault.status == 429 else "INTERNAL"
             return self._error(

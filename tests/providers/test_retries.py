@@ -163,3 +163,21 @@ def test_token_limit_waits_until_enough_tokens_leave_the_window() -> None:
     now[0] = 60.0
     assert limiter.wait_before(200) is None
     assert RateLimiter().wait_before(10**9) is None  # no limits configured
+
+
+@pytest.mark.parametrize(
+    ("protocol", "model"),
+    [("openai", "gpt-4o"), ("anthropic", "claude"), ("gemini", "gemini")],
+)
+def test_a_prompt_too_long_for_the_model_ends_with_context_limit(
+    provider_env: FakeProviderServer, tmp_path: Path, protocol: str, model: str
+) -> None:
+    """Each API's own "too long" 400 ends the conversation context_limit, not error, and
+    is not retried: the history only grows."""
+    write_user_config(FAST_RETRIES)
+    provider_env.inject(protocol, Fault("too_long"))  # type: ignore[arg-type]
+    events, _ = run_chat(tmp_path, "local:test", model, turns=2)
+    (error,) = of(events, Conversation.ProviderErrored)
+    assert (error.agent, error.status, error.retryable) == ("b", 400, False)
+    assert of(events, Conversation.ConversationEnded)[0].reason == "context_limit"
+    assert [m.agent for m in of(events, Conversation.MessageCompleted)] == ["a"]
