@@ -131,7 +131,9 @@ class Conductor:
             attempt += 1
             await self._respect_rate_limit(conversation, agent, provider.name, pacing, estimate)
             try:
-                reply = await stream_reply(provider, history, spec.temperature, publish)
+                reply = await stream_reply(
+                    provider, history, spec.temperature, publish, conversation.seed
+                )
             except ProviderError as error:
                 retry = pacing.retry.should_retry(error, attempt)
                 message = redact_text(str(error), known_secrets())

@@ -106,7 +106,10 @@ class FailingProvider:
     last_usage: ResponseUsage | None = None
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         yield "partial "
         raise ProviderError("connection reset", status=503, retryable=True)

@@ -32,6 +32,27 @@ def test_temperature_and_history_change_the_reply():
     assert compose_reply(history) != compose_reply([ChatMessage("user", "Tell me about rivers.")])
 
 
+def test_the_conversation_seed_varies_the_reply_and_none_keeps_it():
+    history = [ChatMessage("user", "Tell me about harbours and sailors.")]
+    assert compose_reply(history, None, 7) == compose_reply(history, None, 7)
+    assert len({compose_reply(history, None, seed) for seed in range(5)}) == 5
+    assert compose_reply(history, None, None) == compose_reply(history)
+
+
+def test_chats_with_different_seeds_differ_and_the_same_seed_repeats(tmp_path):
+    texts = {}
+    for name, seed in (("first", "1"), ("again", "1"), ("other", "2")):
+        directory = tmp_path / name
+        directory.mkdir()
+        args = ("chat", "-q", "-t", "3", "-p", "What is a pidgin?", "--seed", seed)
+        result = run_pidgin(*args, cwd=directory)
+        assert result.returncode == 0, result.stderr
+        texts[name] = [m.text for m in completed_messages(directory)]
+    assert texts["first"] == texts["again"]
+    assert len(texts["first"]) == 6
+    assert all(a != b for a, b in zip(texts["first"], texts["other"], strict=True))
+
+
 def test_reply_streams_in_several_chunks_that_join_to_the_reply():
     history = [ChatMessage("user", "What is a pidgin language?")]
     provider = LocalTestProvider()

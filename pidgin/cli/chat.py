@@ -60,6 +60,13 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 )
 @click.option("--name", default=None, help="A name for the conversation, shown in transcripts.")
 @click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Recorded, and given to models that sample from a seed (local models, OpenAI, "
+    "Gemini, Ollama): the same seed, prompt and settings give local models the same replies.",
+)
+@click.option(
     "--convergence-threshold",
     type=click.FloatRange(0.0, 1.0),
     default=None,
@@ -116,6 +123,7 @@ def chat(
     temperature: float | None,
     first_speaker: str,
     name: str | None,
+    seed: int | None,
     convergence_threshold: float | None,
     convergence_action: str,
     convergence_profile: str,
@@ -182,6 +190,7 @@ def chat(
             first_speaker="b" if first_speaker == "b" else "a",
             convergence_threshold=convergence_threshold,
             name=name,
+            seed=seed,
             convergence_profile=profile,
             convergence_weights=weights,
             convergence_action=convergence_action,

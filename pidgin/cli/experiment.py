@@ -80,7 +80,13 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 @awareness_options
 @click.option("--first-speaker", type=click.Choice(["a", "b"]), default="a", show_default=True)
 @click.option("--convergence-threshold", type=click.FloatRange(0.0, 1.0), default=None)
-@click.option("--seed", type=int, default=None, help="Recorded seed (conversation i gets seed+i).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Conversation i gets seed+i: recorded, and given to models that sample "
+    "from a seed (local models, OpenAI, Gemini, Ollama), so repeats differ but can be rerun.",
+)
 @click.option("--choose-names", is_flag=True, help="Each agent picks its own name at the start.")
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")

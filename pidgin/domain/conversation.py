@@ -172,6 +172,7 @@ class Conversation(Aggregate):
         self.experiment_id = experiment_id
         self.parent_conversation_id = parent_conversation_id
         self.branch_turn = branch_turn
+        self.seed = seed
         self.planned_injections: list[dict[str, Any]] = []
         self.choose_names = False
         self.injections: list[Injection] = []

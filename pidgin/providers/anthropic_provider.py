@@ -56,7 +56,10 @@ class AnthropicProvider(ReportsUsage):
         return request
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,  # the Messages API has no seed
     ) -> AsyncIterator[str]:
         self._last_usage = None
         tokens_in = tokens_out = 0

@@ -86,7 +86,11 @@ class ReportsUsage:
 
 
 class Provider(Protocol):
-    """Streams one reply at a time; ``last_usage`` describes the reply last streamed."""
+    """Streams one reply at a time; ``last_usage`` describes the reply last streamed.
+
+    ``seed`` is the conversation's recorded seed: providers whose model can sample from a
+    seed pass it on (local models, OpenAI, Gemini, Ollama); the others ignore it.
+    """
 
     name: str
     """The provider's name, e.g. ``local``."""
@@ -95,7 +99,10 @@ class Provider(Protocol):
     def last_usage(self) -> ResponseUsage | None: ...
 
     def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]: ...
 
 

@@ -46,11 +46,16 @@ class GoogleProvider(ReportsUsage):
         ]
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         system = "\n\n".join(m.content for m in messages if m.role == "system") or None
-        config = types.GenerateContentConfig(system_instruction=system, temperature=temperature)
+        config = types.GenerateContentConfig(
+            system_instruction=system, temperature=temperature, seed=seed
+        )
         tokens_in = tokens_out = 0
         model = self.model
         finish_reason: str | None = None

@@ -26,7 +26,8 @@ CONTEXT_TOKENS = 8192
 MAX_REPLY_TOKENS = 200
 DEFAULT_TEMPERATURE = 0.8
 SEED = 1234
-"""A fixed sampling seed, so a rerun at the same temperature starts from the same state."""
+"""The sampling seed of a conversation without one, so a rerun at the same temperature
+starts from the same state."""
 
 
 def gguf_path(model: str) -> Path:
@@ -66,20 +67,25 @@ class LocalLlamaProvider(ReportsUsage):
     def _count(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def _chunks(self, messages: Sequence[ChatMessage], temperature: float) -> Iterator[Any]:
-        self._llm.set_seed(SEED)  # The same state for every reply: temperature 0 is greedy.
+    def _chunks(
+        self, messages: Sequence[ChatMessage], temperature: float, seed: int
+    ) -> Iterator[Any]:
+        self._llm.set_seed(seed)  # The same state for every reply: temperature 0 is greedy.
         return iter(
             self._llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 temperature=temperature,
                 max_tokens=MAX_REPLY_TOKENS,
                 stream=True,
-                seed=SEED,
+                seed=seed,
             )
         )
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         chosen = DEFAULT_TEMPERATURE if temperature is None else temperature
@@ -87,7 +93,9 @@ class LocalLlamaProvider(ReportsUsage):
         parts: list[str] = []
         finish_reason: str | None = None
         try:
-            chunks = await asyncio.to_thread(self._chunks, messages, chosen)
+            chunks = await asyncio.to_thread(
+                self._chunks, messages, chosen, SEED if seed is None else seed
+            )
             while (chunk := await asyncio.to_thread(next, chunks, done)) is not done:
                 choice = chunk["choices"][0]
                 text = choice.get("delta", {}).get("content") or ""

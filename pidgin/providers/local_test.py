@@ -19,10 +19,13 @@ class LocalTestProvider(ReportsUsage):
         self.model = model
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
-        reply = compose_reply(messages, temperature)
+        reply = compose_reply(messages, temperature, seed)
         for chunk in split_into_chunks(reply):
             await asyncio.sleep(0)  # Let the event loop (live view, Ctrl+C) run between chunks.
             yield chunk

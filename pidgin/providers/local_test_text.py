@@ -309,17 +309,24 @@ def keywords_of(text: str) -> list[str]:
     return list(seen)
 
 
-def seed_for(messages: Sequence[ChatMessage], temperature: float | None) -> bytes:
-    """The seed of a reply: a digest of the whole history and the temperature."""
+def seed_for(
+    messages: Sequence[ChatMessage], temperature: float | None, seed: int | None = None
+) -> bytes:
+    """The seed of a reply: a digest of the whole history, the temperature and the
+    conversation's seed (none: the replies of every earlier version)."""
     digest = hashlib.sha256(f"temperature={temperature!r}".encode())
+    if seed is not None:
+        digest.update(f"seed={seed}".encode())
     for message in messages:
         digest.update(b"\x00" + message.role.encode() + b"\x01" + message.content.encode())
     return digest.digest()
 
 
-def compose_reply(messages: Sequence[ChatMessage], temperature: float | None = None) -> str:
+def compose_reply(
+    messages: Sequence[ChatMessage], temperature: float | None = None, seed: int | None = None
+) -> str:
     """The reply ``local:test`` gives to ``messages``."""
-    rng = _HashStream(seed_for(messages, temperature))
+    rng = _HashStream(seed_for(messages, temperature, seed))
     last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
     heard = keywords_of(last_user)
     chosen = [heard[rng.below(len(heard))] for _ in range(3)] if heard else []

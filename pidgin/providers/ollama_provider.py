@@ -42,19 +42,23 @@ class OllamaProvider(ReportsUsage):
         self.timeout = timeout
 
     def _request(
-        self, messages: Sequence[ChatMessage], temperature: float | None
+        self, messages: Sequence[ChatMessage], temperature: float | None, seed: int | None
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
         }
-        if temperature is not None:
-            request["options"] = {"temperature": temperature}
+        options = {"temperature": temperature, "seed": seed}
+        if any(value is not None for value in options.values()):
+            request["options"] = {k: v for k, v in options.items() if v is not None}
         return request
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         timeout = aiohttp.ClientTimeout(
@@ -65,7 +69,7 @@ class OllamaProvider(ReportsUsage):
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
                 session.post(
-                    f"{self.host}/api/chat", json=self._request(messages, temperature)
+                    f"{self.host}/api/chat", json=self._request(messages, temperature, seed)
                 ) as response,
             ):
                 if response.status != 200:

@@ -37,7 +37,7 @@ class OpenAIProvider(ReportsUsage):
         )
 
     def _request(
-        self, messages: Sequence[ChatMessage], temperature: float | None
+        self, messages: Sequence[ChatMessage], temperature: float | None, seed: int | None
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
@@ -48,10 +48,15 @@ class OpenAIProvider(ReportsUsage):
             request["stream_options"] = {"include_usage": True}
         if temperature is not None:
             request["temperature"] = temperature
+        if seed is not None:
+            request["seed"] = seed
         return request
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         tokens_in = tokens_out = 0
@@ -59,7 +64,7 @@ class OpenAIProvider(ReportsUsage):
         finish_reason: str | None = None
         try:
             stream = await self._client.chat.completions.create(
-                **self._request(messages, temperature)
+                **self._request(messages, temperature, seed)
             )
             async for chunk in stream:
                 model = chunk.model or model

@@ -34,6 +34,7 @@ async def stream_reply(
     history: Sequence[ChatMessage],
     temperature: float | None,
     on_chunk: Callable[[str], Awaitable[None]],
+    seed: int | None = None,
 ) -> StreamedReply:
     """Stream one reply, passing each chunk to ``on_chunk``.
 
@@ -44,7 +45,7 @@ async def stream_reply(
     started = time.perf_counter()
     first_token_at: float | None = None
     try:
-        async for chunk in provider.stream_response(history, temperature):
+        async for chunk in provider.stream_response(history, temperature, seed):
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             parts.append(chunk)

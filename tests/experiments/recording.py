@@ -24,7 +24,10 @@ class RecordingProvider:
         return self._usage
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         self.sent.append(list(messages))
         if messages[-1].content == NAME_PROMPT:

@@ -21,7 +21,10 @@ class BrokenProvider(RecordingProvider):
     """Answers its first request, then fails every later one (as after all retries)."""
 
     async def stream_response(
-        self, messages: Sequence[ChatMessage], temperature: float | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> AsyncIterator[str]:
         if self.sent:
             self.sent.append(list(messages))
@@ -73,7 +76,7 @@ def test_parallel_runs_up_to_k_conversations_at_once(tmp_path):
     running, peak = 0, 0
 
     class Counting(LocalTestProvider):
-        async def stream_response(self, messages, temperature=None):  # type: ignore[override]
+        async def stream_response(self, messages, temperature=None, seed=None):  # type: ignore[override]
             nonlocal running, peak
             running += 1
             peak = max(peak, running)

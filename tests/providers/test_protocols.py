@@ -29,9 +29,11 @@ MODELS = [
 ]
 
 
-def collect(provider: Provider, temperature: float | None = 0.3) -> list[str]:
+def collect(
+    provider: Provider, temperature: float | None = 0.3, seed: int | None = None
+) -> list[str]:
     async def run() -> list[str]:
-        return [chunk async for chunk in provider.stream_response(HISTORY, temperature)]
+        return [chunk async for chunk in provider.stream_response(HISTORY, temperature, seed)]
 
     return asyncio.run(run())
 
@@ -161,3 +163,23 @@ def test_a_slow_provider_times_out_as_a_retryable_error(
         collect(create_provider(resolve_model(model)))
     assert caught.value.retryable
     assert "timed out" in str(caught.value)
+
+
+# Where each wire format carries the sampling seed (the Anthropic Messages API has none).
+SEED_IN_REQUEST = {
+    "openai": lambda body: body.get("seed"),
+    "ollama": lambda body: body.get("options", {}).get("seed"),
+    "gemini": lambda body: body.get("generationConfig", {}).get("seed"),
+    "anthropic": lambda body: body.get("seed"),
+}
+
+
+@pytest.mark.parametrize(("model", "protocol"), MODELS)
+def test_the_conversation_seed_reaches_the_api_that_takes_one(
+    provider_env: FakeProviderServer, model: str, protocol: str
+) -> None:
+    collect(create_provider(resolve_model(model)), seed=41)
+    collect(create_provider(resolve_model(model)), seed=None)
+    seeded, unseeded = (SEED_IN_REQUEST[protocol](r.body) for r in provider_env.requests(protocol))
+    assert seeded == (None if protocol == "anthropic" else 41)
+    assert unseeded is None
