@@ -28,6 +28,7 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
     "first_speaker": ("first_speaker",),
     "convergence_threshold": ("convergence", "threshold"),
     "seed": ("seed",),
+    "base_url": ("base_url",),
     "choose_names": ("choose_names",),
 }
 
@@ -86,6 +87,12 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     default=None,
     help="Conversation i gets seed+i: recorded, and given to models that sample "
     "from a seed (local models, OpenAI, Gemini, Ollama), so repeats differ but can be rerun.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Server for openai-compatible:MODEL agents (vLLM, llama.cpp, Ollama's /v1 ...).",
 )
 @click.option("--choose-names", is_flag=True, help="Each agent picks its own name at the start.")
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")

@@ -27,6 +27,7 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         spec.agents.a.model,
         spec.agents.b.model,
         None,
+        base_url=spec.base_url,
         assume_yes=assume_yes,
         temperatures={agent: per_agent[agent].temperature for agent in AGENT_IDS},
         awareness=awareness,

@@ -73,6 +73,9 @@ class ExperimentSpec(_Strict):
     convergence: ConvergenceSettings = ConvergenceSettings()
     first_speaker: Literal["a", "b"] = "a"
     seed: int | None = None
+    base_url: str | None = None
+    """The server of openai-compatible:MODEL agents (vLLM, llama.cpp, ...), as chat's
+    ``--base-url``."""
     choose_names: bool = False
     store: str | None = None
     output: str | None = None

@@ -119,6 +119,25 @@ def test_openai_compatible_server_by_base_url(
     assert asyncio.run(again()).startswith("Reply 2 from the openai test server")
 
 
+@pytest.mark.parametrize("given_by", ["spec", "option"])
+def test_an_experiment_reaches_an_openai_compatible_server(
+    provider_env: FakeProviderServer, tmp_path: Path, given_by: str
+) -> None:
+    url = f"{provider_env.url}/v1"
+    spec = tmp_path / "spec.yaml"
+    lines = [
+        "agents: {a: {model: 'openai-compatible:my-vllm-model'}}",
+        "turns: 1",
+        "repetitions: 2",
+    ]
+    spec.write_text("\n".join([*lines, f"base_url: {url}"] if given_by == "spec" else lines))
+    option = ["--base-url", url] if given_by == "option" else []
+    result = run_cli("experiment", "start", str(spec), *option, "--foreground", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    models = [request.body["model"] for request in provider_env.requests("openai")]
+    assert models == ["my-vllm-model", "my-vllm-model"]
+
+
 @pytest.mark.parametrize(
     "url", ["http://user:secret@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1?api_key=secret"]
 )
