@@ -48,8 +48,8 @@ def test_each_problem_names_the_key_the_line_and_what_is_allowed(tmp_path):
             "(got 5)",
             f"{source} line 8: first_speaker: Input should be 'a' or 'b' (got 'c')",
             f"{source} line 9: extra: unknown key; allowed: name, agents, awareness, prompt, "
-            "turns, repetitions, parallel, convergence, first_speaker, seed, base_url, choose_names, "
-            "store, output",
+            "turns, repetitions, parallel, convergence, first_speaker, seed, base_url, "
+            "choose_names, store, output",
         ]
     )
 
