@@ -11,6 +11,7 @@ so an export can be read with ``jq`` and a JSONL store's ``events.jsonl`` can be
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,12 +68,14 @@ def write_export(log: EventLog, out: IO[bytes], conversation_ids: Sequence[UUID]
 # -- import ---------------------------------------------------------------------------------
 
 
-def read_export(path: Path) -> list[StoredEvent]:
-    """Every event of an export file, checked to decode; raise naming the first bad line.
+def export_events(path: Path, decode: bool = True) -> Iterator[StoredEvent]:
+    """The events of an export file, one line at a time; raise naming the first bad line.
 
-    Nothing is opened or written before the whole file has been read and checked.
+    Lazy, so a file of any size is read in bounded memory: callers that must check the
+    whole file before writing read it more than once (:func:`import_file`). ``decode``:
+    also check that each event decodes to a domain event (a file already checked once
+    need not be again).
     """
-    events: list[StoredEvent] = []
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -81,13 +84,18 @@ def read_export(path: Path) -> list[StoredEvent]:
         for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n") and raw.strip():
                 raise StoreCorruptError(f"{path}, line {number}: incomplete last line")
-            if not raw.strip():
-                continue
-            events.extend(_event_from_line(path, number, raw))
-    return events
+            if raw.strip():
+                yield from _event_from_line(path, number, raw, decode)
 
 
-def _event_from_line(path: Path, number: int, raw: bytes) -> list[StoredEvent]:
+def check_export(path: Path) -> None:
+    """Raise :class:`StoreCorruptError` naming the first line of ``path`` that is not an
+    event this Pidgin can read; touch no store."""
+    for _ in export_events(path):
+        pass
+
+
+def _event_from_line(path: Path, number: int, raw: bytes, decode: bool) -> list[StoredEvent]:
     where = f"{path}, line {number}"
     try:
         line = _line_decoder.decode(raw)
@@ -104,7 +112,8 @@ def _event_from_line(path: Path, number: int, raw: bytes) -> list[StoredEvent]:
     try:
         originator_id = UUID(line.originator_id)
         event = StoredEvent(originator_id, line.version, line.topic, line_state(line))
-        _mapper.to_domain_event(event)
+        if decode:
+            _mapper.to_domain_event(event)
     except Exception as error:  # anything the mapper or upcasters reject
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise StoreCorruptError(f"{where}: not an event this Pidgin can read ({reason})") from None
@@ -115,23 +124,28 @@ def _event_from_line(path: Path, number: int, raw: bytes) -> list[StoredEvent]:
 
 
 class _Presence:
-    """Which aggregate versions a target store already has (looked up once per aggregate)."""
+    """Which aggregate versions a target store already has (looked up once per aggregate).
+
+    Each version is kept as a 16-byte fingerprint of its topic and state, not the state
+    itself, so checking a large import holds little more than one entry per event.
+    """
 
     def __init__(self, log: EventLog) -> None:
         self._log = log
-        self._known: dict[UUID | str, dict[int, tuple[str, bytes]]] = {}
+        self._known: dict[UUID | str, dict[int, bytes]] = {}
 
-    def split(self, events: Sequence[StoredEvent]) -> tuple[list[StoredEvent], int]:
+    def split(self, events: Iterable[StoredEvent]) -> tuple[list[StoredEvent], int]:
         """(events still to append, number already present); raise on a differing event."""
         missing: list[StoredEvent] = []
         present = 0
         for event in events:
             versions = self._versions(event.originator_id)
             stored = versions.get(event.originator_version)
+            fingerprint = _fingerprint(event.topic, event.state)
             if stored is None:
                 missing.append(event)
-                versions[event.originator_version] = (event.topic, event.state)
-            elif stored == (event.topic, event.state):
+                versions[event.originator_version] = fingerprint
+            elif stored == fingerprint:
                 present += 1
             else:
                 raise StoreCorruptError(
@@ -140,21 +154,59 @@ class _Presence:
                 )
         return missing, present
 
-    def _versions(self, originator_id: UUID | str) -> dict[int, tuple[str, bytes]]:
+    def _versions(self, originator_id: UUID | str) -> dict[int, bytes]:
         if originator_id not in self._known:
             self._known[originator_id] = {
-                e.originator_version: (e.topic, e.state)
+                e.originator_version: _fingerprint(e.topic, e.state)
                 for e in self._log.recorder.select_events(originator_id)
             }
         return self._known[originator_id]
 
 
-def append_events(log: EventLog, events: Sequence[StoredEvent]) -> AppendResult:
-    """Append the events ``log`` lacks, in the given order; check all before writing any."""
-    missing, present = _Presence(log).split(events)
-    for start in range(0, len(missing), CHUNK):
-        log.recorder.insert_events(missing[start : start + CHUNK])
-    return AppendResult(added=len(missing), present=present)
+def _fingerprint(topic: str, state: bytes) -> bytes:
+    return hashlib.blake2b(topic.encode() + b"\0" + state, digest_size=16).digest()
+
+
+def import_file(log: EventLog, path: Path) -> AppendResult:
+    """Append the events of an export file that ``log`` lacks, in the file's order.
+
+    The file is read three times, never held whole: each line checked (before this is
+    called, with :func:`check_export`), every event checked against the store, then the
+    missing ones written. So a bad line or a differing event anywhere writes nothing.
+    """
+    presence = _Presence(log)
+    for chunk in _chunks(export_events(path, decode=False)):
+        presence.split(chunk)
+    return _append(log, export_events(path, decode=False))
+
+
+def _chunks(events: Iterable[StoredEvent]) -> Iterator[list[StoredEvent]]:
+    batch: list[StoredEvent] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _append(
+    target: EventLog,
+    events: Iterable[StoredEvent],
+    progress: Callable[[int], None] = lambda n: None,
+) -> AppendResult:
+    """Append, CHUNK events per transaction, those of ``events`` that ``target`` lacks."""
+    presence = _Presence(target)
+    added = present = 0
+    for chunk in _chunks(events):
+        missing, already = presence.split(chunk)
+        if missing:
+            target.recorder.insert_events(missing)
+        added += len(missing)
+        present += already
+        progress(len(chunk))
+    return AppendResult(added=added, present=present)
 
 
 def copy_store(
@@ -164,31 +216,8 @@ def copy_store(
 
     ``progress`` is called with the number of source events handled after each chunk.
     """
-    presence = _Presence(target)
-    added = present = 0
-    batch: list[StoredEvent] = []
-
-    def flush() -> None:
-        nonlocal added, present
-        missing, already = presence.split(batch)
-        if missing:
-            target.recorder.insert_events(missing)
-        added += len(missing)
-        present += already
-        progress(len(batch))
-        batch.clear()
-
-    for notification in source.read_notifications():
-        batch.append(
-            StoredEvent(
-                notification.originator_id,
-                notification.originator_version,
-                notification.topic,
-                notification.state,
-            )
-        )
-        if len(batch) >= CHUNK:
-            flush()
-    if batch:
-        flush()
-    return AppendResult(added=added, present=present)
+    events = (
+        StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+        for n in source.read_notifications()
+    )
+    return _append(target, events, progress)

@@ -103,13 +103,13 @@ def import_command(file: Path, store: str | None, output: Path) -> None:
     adds nothing. The whole file is checked before anything is written.
     """
     from eventlog import open_store
-    from eventlog.transfer import append_events, read_export
+    from eventlog.transfer import check_export, import_file
 
     if not file.is_file():
         raise UserError(f"{file}: no such file")
-    events = read_export(file)
+    check_export(file)
     with open_store(store_url(store, output)) as log:
-        result = _persisting(lambda: append_events(log, events), log)
+        result = _persisting(lambda: import_file(log, file), log)
         if result.added == 0:
             click.echo(
                 f"Nothing to import: all {result.present} events of {file} are already in {log.url}"

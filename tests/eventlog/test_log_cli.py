@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from eventlog import open_store
+from eventlog.transfer import CHUNK
 from pidgin.cli import cli
 from tests.eventlog.stores import jsonl_url, postgres_test_url, reset_postgres, sqlite_url
 
@@ -135,6 +136,26 @@ def test_import_refuses_a_different_event_under_an_existing_version(here: Path) 
     message = _refused("log", "import", "changed.jsonl", "--store", store)
     assert "already has a different event" in message
     assert _count(store) == before
+
+
+def test_a_differing_event_after_many_new_ones_still_writes_nothing(here: Path) -> None:
+    """The import streams the file in chunks, but checks all of it before the first write."""
+    store = sqlite_url(here)
+    _chat(store, turns="90")
+    lines = _ok("log", "export", "--store", store).stdout_bytes.splitlines(keepends=True)
+    assert len(lines) > CHUNK  # the clash lies beyond the first chunk
+    clash = json.loads(next(line for line in lines if b"MessageCompleted" in line))
+    clash["state"]["text"] = "rewritten history"
+    (here / "clash.jsonl").write_bytes(b"".join(lines) + json.dumps(clash).encode() + b"\n")
+    target = sqlite_url(here, "target.db")
+    _chat(target, prompt="Another conversation entirely.")
+    before = _count(target)
+    message = _refused("log", "import", "clash.jsonl", "--store", target)
+    assert "a different event as version" in message
+    assert _count(target) == before
+    (here / "clean.jsonl").write_bytes(b"".join(lines))
+    assert "Imported" in _ok("log", "import", "clean.jsonl", "--store", target).output
+    assert _count(target) == before + len(lines)
 
 
 # -- copy / verify --------------------------------------------------------------------------
