@@ -49,9 +49,10 @@ class OllamaProvider(ReportsUsage):
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
         }
-        options = {"temperature": temperature, "seed": seed}
-        if any(value is not None for value in options.values()):
-            request["options"] = {k: v for k, v in options.items() if v is not None}
+        chosen = (("temperature", temperature), ("seed", seed))
+        options = {name: value for name, value in chosen if value is not None}
+        if options:
+            request["options"] = options
         return request
 
     async def stream_response(
