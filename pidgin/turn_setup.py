@@ -64,7 +64,9 @@ async def choose_names(conversation: Conversation, providers: Mapping[AgentId, P
             return None
 
         try:
-            reply = await stream_reply(providers[agent], history, spec.temperature, ignore)
+            reply = await stream_reply(
+                providers[agent], history, spec.temperature, ignore, conversation.seed
+            )
         except ProviderError as error:
             logger.warning("name_request_failed", agent=agent, error=str(error))
             continue
