@@ -10,7 +10,6 @@ code.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +25,7 @@ from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, VIEWS
 from projections.analysis.turn_metrics import MetricPool, insert_turn_metrics, metric_pool
 from projections.analysis.writes import ArrowRows, existing_rows, write_rows
+from projections.gc_pause import cycle_collector_paused
 from projections.metrics.turn import METRICS_VERSION
 
 DEFAULT_BATCH_SIZE = 100_000
@@ -79,7 +79,8 @@ def project_to_duckdb(
         # One thread: the other core folds the next batch meanwhile (see _pipelined); a
         # second DuckDB thread costs a tenth more CPU for no measurable gain in time.
         connection.execute(f"SET threads = {THREADS}")
-        with _gc_paused(), _short_gil_turns(), metric_pool(workers if metrics else 1) as pool:
+        pool_size = workers if metrics else 1
+        with cycle_collector_paused(), _short_gil_turns(), metric_pool(pool_size) as pool:
             position = _prepare(connection, store, rebuild, metrics)
             _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
@@ -114,18 +115,6 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Millions of short-lived tuples make the cyclic GC rescan everything; none is cyclic."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager

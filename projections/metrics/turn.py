@@ -10,13 +10,12 @@ Definitions: docs/metrics.md.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from projections.gc_pause import cycle_collector_paused
 from projections.metrics.columnar import Floats, Ints
 from projections.metrics.convergence import (
     COMPONENTS,
@@ -99,21 +98,8 @@ def batch_turn_table(
     Each conversation is its messages ((turn, agent, text) in order) and its convergence
     weights (None: the balanced profile). Rows come in conversation and turn order.
     """
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         return _batch_turn_table(conversations)
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """A batch allocates many small objects (tokens, shapes) and no reference cycles:
-    the cycle collector would only walk them again and again (4% of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _batch_turn_table(
