@@ -32,21 +32,19 @@ GRACEFUL_SIGNAL = signal.SIGTERM
 IMMEDIATE_SIGNAL = signal.SIGUSR1
 
 
+def runner_command(experiment_id: UUID, output: Path) -> list[str]:
+    """The command line of a runner process for the experiment (the store comes from
+    ``PIDGIN_STORE`` in its environment)."""
+    module = "pidgin.experiments.daemon"
+    return [sys.executable, "-m", module, str(experiment_id), "--output", str(output.absolute())]
+
+
 def spawn_daemon(store_url: str, experiment_id: UUID, output: Path) -> int:
     """Start a detached runner for the experiment and return its PID (without waiting)."""
     directory = experiment_dir(output, experiment_id)
     handle, name_after = lock_for_child(directory)
     env = {**os.environ, "PIDGIN_STORE": store_url}
-    command = [
-        sys.executable,
-        "-m",
-        "pidgin.experiments.daemon",
-        str(experiment_id),
-        "--output",
-        str(output.absolute()),
-        "--lock-fd",
-        str(handle),
-    ]
+    command = [*runner_command(experiment_id, output), "--lock-fd", str(handle)]
     with open(log_path(output, experiment_id), "ab") as log_file:
         process = subprocess.Popen(
             command,

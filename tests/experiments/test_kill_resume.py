@@ -8,9 +8,8 @@ import os
 import random
 import signal
 import subprocess
-import sys
 
-from pidgin.experiments.daemon import run_experiment
+from pidgin.experiments.daemon import run_experiment, runner_command
 from tests.experiments.lifecycle import (
     assert_every_conversation_is_whole,
     count_messages,
@@ -73,14 +72,7 @@ def test_two_runners_at_once_never_run_a_conversation_twice(tmp_path):
     # Two runners started together, bypassing `resume`'s "already running" check: only
     # the log's optimistic concurrency keeps them apart.
     env = {**os.environ, "PIDGIN_STORE": store_url(tmp_path)}
-    command = [
-        sys.executable,
-        "-m",
-        "pidgin.experiments.daemon",
-        str(experiment_id),
-        "--output",
-        str(tmp_path / "pidgin_output"),
-    ]
+    command = runner_command(experiment_id, tmp_path / "pidgin_output")
     runners = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for _ in range(2)
