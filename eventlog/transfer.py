@@ -72,9 +72,9 @@ def export_events(path: Path, decode: bool = True) -> Iterator[StoredEvent]:
     """The events of an export file, one line at a time; raise naming the first bad line.
 
     Lazy, so a file of any size is read in bounded memory: callers that must check the
-    whole file before writing read it more than once (:func:`import_file`). ``decode``:
-    also check that each event decodes to a domain event (a file already checked once
-    need not be again).
+    whole file before writing read it twice (:func:`check_export`, :func:`import_file`).
+    ``decode``: also check that each event decodes to a domain event (a file already
+    checked need not be again).
     """
     try:
         handle = path.open("rb")
@@ -88,11 +88,24 @@ def export_events(path: Path, decode: bool = True) -> Iterator[StoredEvent]:
                 yield from _event_from_line(path, number, raw, decode)
 
 
-def check_export(path: Path) -> None:
-    """Raise :class:`StoreCorruptError` naming the first line of ``path`` that is not an
-    event this Pidgin can read; touch no store."""
-    for _ in export_events(path):
-        pass
+Fingerprints = dict[UUID | str, dict[int, bytes]]
+"""Per aggregate, the 16-byte fingerprint (:func:`_fingerprint`) of each version."""
+
+
+def check_export(path: Path) -> Fingerprints:
+    """The fingerprints of every event of ``path``, touching no store; raise
+    :class:`StoreCorruptError` naming the first line that is not an event this Pidgin can
+    read, or a version the file holds twice with different contents."""
+    index: Fingerprints = {}
+    for event in export_events(path):
+        versions = index.setdefault(event.originator_id, {})
+        fingerprint = _fingerprint(event.topic, event.state)
+        if versions.setdefault(event.originator_version, fingerprint) != fingerprint:
+            raise StoreCorruptError(
+                f"{path} holds two different events as version "
+                f"{event.originator_version} of {event.originator_id}"
+            )
+    return index
 
 
 def _event_from_line(path: Path, number: int, raw: bytes, decode: bool) -> list[StoredEvent]:
@@ -132,7 +145,15 @@ class _Presence:
 
     def __init__(self, log: EventLog) -> None:
         self._log = log
-        self._known: dict[UUID | str, dict[int, bytes]] = {}
+        self._known: Fingerprints = {}
+
+    def check(self, index: Fingerprints) -> None:
+        """Raise if the store holds a version of ``index`` with different contents."""
+        for originator_id, versions in index.items():
+            stored = self._versions(originator_id)
+            for version, fingerprint in versions.items():
+                if stored.get(version, fingerprint) != fingerprint:
+                    raise self._differs(version, originator_id)
 
     def split(self, events: Iterable[StoredEvent]) -> tuple[list[StoredEvent], int]:
         """(events still to append, number already present); raise on a differing event."""
@@ -148,11 +169,14 @@ class _Presence:
             elif stored == fingerprint:
                 present += 1
             else:
-                raise StoreCorruptError(
-                    f"{self._log.url} already has a different event as version "
-                    f"{event.originator_version} of {event.originator_id}; nothing was changed"
-                )
+                raise self._differs(event.originator_version, event.originator_id)
         return missing, present
+
+    def _differs(self, version: int, originator_id: UUID | str) -> StoreCorruptError:
+        return StoreCorruptError(
+            f"{self._log.url} already has a different event as version "
+            f"{version} of {originator_id}; nothing was changed"
+        )
 
     def _versions(self, originator_id: UUID | str) -> dict[int, bytes]:
         if originator_id not in self._known:
@@ -167,17 +191,16 @@ def _fingerprint(topic: str, state: bytes) -> bytes:
     return hashlib.blake2b(topic.encode() + b"\0" + state, digest_size=16).digest()
 
 
-def import_file(log: EventLog, path: Path) -> AppendResult:
+def import_file(log: EventLog, path: Path, index: Fingerprints) -> AppendResult:
     """Append the events of an export file that ``log`` lacks, in the file's order.
 
-    The file is read three times, never held whole: each line checked (before this is
-    called, with :func:`check_export`), every event checked against the store, then the
-    missing ones written. So a bad line or a differing event anywhere writes nothing.
+    The file is read twice and never held whole: :func:`check_export` checks each line
+    and gives ``index``, which is compared with the store here before the missing events
+    are read again and written. So a bad line or a differing event anywhere writes nothing.
     """
     presence = _Presence(log)
-    for chunk in _chunks(export_events(path, decode=False)):
-        presence.split(chunk)
-    return _append(log, export_events(path, decode=False))
+    presence.check(index)
+    return _append(log, export_events(path, decode=False), presence)
 
 
 def _chunks(events: Iterable[StoredEvent]) -> Iterator[list[StoredEvent]]:
@@ -194,10 +217,10 @@ def _chunks(events: Iterable[StoredEvent]) -> Iterator[list[StoredEvent]]:
 def _append(
     target: EventLog,
     events: Iterable[StoredEvent],
+    presence: _Presence,
     progress: Callable[[int], None] = lambda n: None,
 ) -> AppendResult:
     """Append, CHUNK events per transaction, those of ``events`` that ``target`` lacks."""
-    presence = _Presence(target)
     added = present = 0
     for chunk in _chunks(events):
         missing, already = presence.split(chunk)
@@ -220,4 +243,4 @@ def copy_store(
         StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
         for n in source.read_notifications()
     )
-    return _append(target, events, progress)
+    return _append(target, events, _Presence(target), progress)

@@ -107,9 +107,9 @@ def import_command(file: Path, store: str | None, output: Path) -> None:
 
     if not file.is_file():
         raise UserError(f"{file}: no such file")
-    check_export(file)
+    index = check_export(file)
     with open_store(store_url(store, output)) as log:
-        result = _persisting(lambda: import_file(log, file), log)
+        result = _persisting(lambda: import_file(log, file, index), log)
         if result.added == 0:
             click.echo(
                 f"Nothing to import: all {result.present} events of {file} are already in {log.url}"

@@ -139,19 +139,29 @@ def test_import_refuses_a_different_event_under_an_existing_version(here: Path) 
 
 
 def test_a_differing_event_after_many_new_ones_still_writes_nothing(here: Path) -> None:
-    """The import streams the file in chunks, but checks all of it before the first write."""
+    """The import streams the file, but checks all of it before the first write."""
     store = sqlite_url(here)
     _chat(store, turns="90")
     lines = _ok("log", "export", "--store", store).stdout_bytes.splitlines(keepends=True)
-    assert len(lines) > CHUNK  # the clash lies beyond the first chunk
-    clash = json.loads(next(line for line in lines if b"MessageCompleted" in line))
-    clash["state"]["text"] = "rewritten history"
-    (here / "clash.jsonl").write_bytes(b"".join(lines) + json.dumps(clash).encode() + b"\n")
+    assert len(lines) > CHUNK  # the clashes lie beyond the first chunk of writes
     target = sqlite_url(here, "target.db")
     _chat(target, prompt="Another conversation entirely.")
     before = _count(target)
-    message = _refused("log", "import", "clash.jsonl", "--store", target)
-    assert "a different event as version" in message
+    theirs = _ok("log", "export", "--store", target).stdout_bytes.splitlines()
+
+    def rewritten(line: bytes) -> bytes:
+        event = json.loads(line)
+        event["state"]["text"] = "rewritten history"
+        return json.dumps(event).encode() + b"\n"
+
+    def clash_after_all_lines(with_line: bytes) -> str:
+        completed = next(line for line in with_line if b"MessageCompleted" in line)
+        (here / "clash.jsonl").write_bytes(b"".join(lines) + rewritten(completed))
+        return _refused("log", "import", "clash.jsonl", "--store", target)
+
+    # A version the target holds with other contents, and one the file holds twice.
+    assert "already has a different event as version" in clash_after_all_lines(theirs)
+    assert "holds two different events as version" in clash_after_all_lines(lines)
     assert _count(target) == before
     (here / "clean.jsonl").write_bytes(b"".join(lines))
     assert "Imported" in _ok("log", "import", "clean.jsonl", "--store", target).output
