@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,7 +92,8 @@ def project(
             raise UserError(f"{database} is a directory, not a DuckDB database file")
     with open_store(store_url(store, output), create=False) as log:
         try:
-            result = _project(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
+            with _as_user_errors(database):
+                result = _run(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
         except BaseException as error:
             if not _interrupted(error):
                 raise
@@ -114,22 +117,15 @@ def project(
         click.echo(f"Wrote {len(files)} Parquet files to {path}")
 
 
-def _project(
-    log: EventLog,
-    database: Path,
-    rebuild: bool,
-    metrics: bool,
-    workers: int,
-    batch_size: int,
-    quiet: bool,
-) -> ProjectionResult:
-    """:func:`_run`, with its errors as one-line user errors."""
+@contextmanager
+def _as_user_errors(database: Path) -> Iterator[None]:
+    """The projection's errors as one-line user errors; DuckDB's interrupt as Ctrl+C."""
     import duckdb
 
     from projections.analysis import ProjectionError
 
     try:
-        return _run(log, database, rebuild, metrics, workers, batch_size, quiet)
+        yield
     except ProjectionError as error:
         raise UserError(str(error)) from None
     except duckdb.InterruptException as error:
