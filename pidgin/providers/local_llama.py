@@ -43,6 +43,31 @@ def gguf_path(model: str) -> Path:
     raise PidginError(f"package {package} has no {suffix} file; reinstall it: {INSTALL_HINT}")
 
 
+def disable_weight_repacking() -> None:
+    """Load models without llama.cpp's extra CPU buffer types (weight repacking).
+
+    On CPUs with Intel AMX, llama.cpp repacks quantised weights into an AMX buffer and
+    then crashes the process (SIGSEGV in ``ggml_backend_amx_mul_mat``) at the first
+    decode: ggml-org/llama.cpp#20824, seen here with llama-cpp-python 0.3.36. Repacking
+    only speeds up large models; SmolLM2 gives the same tokens without it.
+    llama-cpp-python does not expose ``use_extra_bufts``, so the default model
+    parameters it starts from are wrapped (once per process).
+    """
+    import llama_cpp.llama_cpp as bindings  # type: ignore[import-not-found, unused-ignore]
+
+    defaults: Any = getattr(bindings, "llama_model_default_params")  # noqa: B009
+    if getattr(defaults, "_pidgin_no_repack", False):
+        return
+
+    def without_repacking() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    without_repacking._pidgin_no_repack = True  # type: ignore[attr-defined]
+    setattr(bindings, "llama_model_default_params", without_repacking)  # noqa: B010
+
+
 @cache
 def _load(path: str) -> Any:
     """One Llama per weights file per process (both agents may share it; they take turns)."""
@@ -50,6 +75,7 @@ def _load(path: str) -> Any:
         import llama_cpp  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         raise PidginError(f"local models need llama-cpp-python: {INSTALL_HINT}") from None
+    disable_weight_repacking()
     return llama_cpp.Llama(
         model_path=path, n_ctx=CONTEXT_TOKENS, seed=SEED, verbose=False, n_threads=2
     )

@@ -90,13 +90,18 @@ def free_port() -> int:
 
 @pytest.fixture
 def llama_server(tmp_path: Path) -> Iterator[str]:
-    """``python -m llama_cpp.server`` serving the SmolLM2 GGUF on 127.0.0.1."""
+    """``python -m llama_cpp.server`` serving the SmolLM2 GGUF on 127.0.0.1 (without
+    weight repacking, which crashes llama.cpp on AMX CPUs: see disable_weight_repacking)."""
     from pidgin.providers.local_llama import gguf_path
 
     port = free_port()
     log = (tmp_path / "llama-server.log").open("w")
+    server = (
+        "import runpy; from pidgin.providers.local_llama import disable_weight_repacking; "
+        "disable_weight_repacking(); runpy.run_module('llama_cpp.server', run_name='__main__')"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path("smollm2")),
+        [sys.executable, "-c", server, "--model", str(gguf_path("smollm2")),
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
          "--model_alias", "smollm2"],
         stdout=log, stderr=subprocess.STDOUT,
