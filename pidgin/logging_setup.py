@@ -8,10 +8,11 @@ key value wherever it appears. Logs go to stderr at WARNING by default; set
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import structlog
@@ -82,3 +83,30 @@ def configure_logging(level: str | None = None, path: str | None = None) -> None
     handler._pidgin = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(numeric)
+
+
+@contextlib.contextmanager
+def console_logs_quieted(active: bool = True) -> Iterator[None]:
+    """While the live view draws a conversation on the terminal, show only errors there.
+
+    Warnings (a provider error, a retry) would cut into the streamed lines, and the view
+    shows those itself, as recorded. A level the user set with PIDGIN_LOG_LEVEL, and a
+    log file, are left alone.
+    """
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if getattr(handler, "_pidgin", False)
+        and isinstance(handler, logging.StreamHandler)
+        and not isinstance(handler, logging.FileHandler)
+    ]
+    if not active or os.environ.get(LEVEL_VARIABLE):
+        handlers = []
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(max(handler.level, logging.ERROR))
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)

@@ -58,19 +58,19 @@ def branch(
 ) -> None:
     """Start a conversation whose history is the source's first N turns, with the given
     changes. The branch records its parent and branch point; its transcript shows both.
+    Exit codes as for `pidgin chat`.
 
     Example: pidgin branch 3f2a --turn 5 --temperature 1.2 -t 10
     """
-    from rich.console import Console
-
     from eventlog import open_store, parse_store_url
     from pidgin.cli.run_conversation import run_in_terminal, write_outputs
+    from pidgin.cli.terminal_output import terminal_console
     from pidgin.domain import Conversation
     from projections.catalog import list_conversations, match_conversations
 
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)
-    console = Console()
+    console = terminal_console()
     with open_store(url, create=False) as log:
         (source_id,) = match_conversations(list_conversations(log), [reference])
         source: Conversation = log.load(source_id)

@@ -91,6 +91,14 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 )
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
 @click.option(
+    "--delay",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Wait this long after each message in the live view, a pace a demo can follow "
+    "(local:test is fast). The recorded messages are the same.",
+)
+@click.option(
     "--base-url",
     default=None,
     metavar="URL",
@@ -109,7 +117,8 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     default=None,
     metavar="CONVERSATION_ID",
     help="Continue a paused or cut-off conversation from its last completed message "
-    "(full id or unique prefix); other conversation options are then not allowed.",
+    "(full id or unique prefix). Only --convergence-threshold and --convergence-action "
+    "may then be given: a change is recorded and applies from the next turn.",
 )
 @store_option
 @output_option
@@ -128,6 +137,7 @@ def chat(
     convergence_action: str,
     convergence_profile: str,
     quiet: bool,
+    delay: float,
     base_url: str | None,
     yes: bool,
     awareness: str | None,
@@ -146,19 +156,21 @@ def chat(
     paused (resume later with --resume). Without a terminal, Ctrl+C ends the
     conversation with reason `interrupted`, keeping every completed message.
 
+    Exit codes: 0 ended normally (or left paused), 1 ended in error (every attempt at a
+    message failed), 2 bad input, 130 interrupted (Ctrl+C).
+
     Example: pidgin chat -a local:test -b local:test -t 10 -p "What is a pidgin language?"
     """
-    from rich.console import Console
-
     from eventlog import open_store, parse_store_url
     from pidgin.agents_setup import build_agents
     from pidgin.cli.run_conversation import run_in_terminal, write_outputs
+    from pidgin.cli.terminal_output import terminal_console
     from pidgin.domain import Conversation
 
     if resume_id is not None:
         from pidgin.cli.resume_chat import resume_chat
 
-        resume_chat(ctx, resume_id, quiet=quiet, store=store, output=output)
+        resume_chat(ctx, resume_id, quiet=quiet, store=store, output=output, delay=delay)
         return
     if not prompt.strip():
         raise click.BadParameter("the prompt is empty", param_hint="'-p' / '--prompt'")
@@ -180,7 +192,7 @@ def chat(
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)
 
-    console = Console()
+    console = terminal_console()
     with open_store(url) as log:
         conversation = Conversation.start(
             agents.specs["a"],
@@ -198,7 +210,13 @@ def chat(
             choose_names=choose_names,
         )
         code = run_in_terminal(
-            log, conversation, agents.providers, agents.pacing, console=console, quiet=quiet
+            log,
+            conversation,
+            agents.providers,
+            agents.pacing,
+            console=console,
+            quiet=quiet,
+            delay=delay,
         )
         write_outputs(console, log, conversation, output, url.redacted)
     if code:

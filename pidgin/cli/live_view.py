@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+
 from rich.console import Console
 from rich.text import Text
 
 from pidgin.bus import EventBus, MessageChunk
+from pidgin.cli.word_wrap import StreamWrapper
 from pidgin.domain import Conversation
 
 AGENT_STYLES = {"a": "bold cyan", "b": "bold magenta"}
 
 
 class LiveView:
-    """Prints agents' names, their replies as they stream, and turn separators."""
+    """Prints agents' names, their replies as they stream (wrapped between words), and
+    turn separators.
 
-    def __init__(self, console: Console) -> None:
+    ``delay`` waits that many seconds after each message (a pace a demo can follow; the
+    recording is not changed by it). ``max_attempts`` per agent lets a failed attempt be
+    shown as "attempt 2 of 4".
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        delay: float = 0.0,
+        max_attempts: Mapping[str, int] | None = None,
+    ) -> None:
         self._console = console
+        self._delay = delay
+        self._max_attempts = dict(max_attempts or {})
         self._names: dict[str, str] = {}
         self._mid_message = False
         self._turn_texts: dict[int, dict[str, str]] = {}
+        self._copied_turns = 0  # a branch's turns taken from its parent are not shown again
+        self._wrapper = StreamWrapper(console.width)
 
     def attach(self, bus: EventBus) -> None:
         bus.subscribe(Conversation.ConversationStarted, self.on_started)
@@ -35,37 +55,85 @@ class LiveView:
         bus.subscribe(Conversation.ConversationPaused, self.on_paused)
 
     def on_started(self, event: Conversation.ConversationStarted) -> None:
-        self._names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}
-        header = Text.assemble(
-            ("Conversation ", "bold"),
-            (str(event.originator_id), "dim"),
-            "\n",
-            (self._names["a"], AGENT_STYLES["a"]),
-            f" ({event.agent_a['model']})  ↔  ",
-            (self._names["b"], AGENT_STYLES["b"]),
-            f" ({event.agent_b['model']})\n",
-            ("Prompt: ", "bold"),
-            event.prompt,
+        names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}
+        models = {"a": event.agent_a["model"], "b": event.agent_b["model"]}
+        self._header(str(event.originator_id), names, models, event.prompt)
+        if event.parent_conversation_id is not None and event.branch_turn:
+            self._copied_turns = event.branch_turn
+            self._console.print(
+                Text(
+                    f"A branch of {event.parent_conversation_id} after turn "
+                    f"{event.branch_turn}: turns 1–{event.branch_turn} are the parent's "
+                    "(in its transcript); the branch goes on from there.",
+                    style="yellow",
+                )
+            )
+        elif event.parent_conversation_id is not None:
+            self._console.print(
+                Text(f"A branch of {event.parent_conversation_id} from its start.", style="yellow")
+            )
+
+    def show_resuming(self, conversation: Conversation) -> None:
+        """The header of a conversation continued from the log (its start was shown before)."""
+        names = {agent: conversation.display_name(agent) for agent in ("a", "b")}
+        models = {agent: conversation.agents[agent].model for agent in ("a", "b")}
+        self._header(str(conversation.id), names, models, conversation.prompt)
+        turn = conversation.completed_turns + 1
+        spoken = sum(1 for m in conversation.messages if m.turn == turn)
+        where = f"turn {turn} of {conversation.max_turns}"
+        if spoken:
+            where += f" (its message {spoken + 1})"
+        paused = f", paused ({conversation.paused_reason})" if conversation.is_paused else ""
+        self._console.print(
+            Text(
+                f"Resuming at {where}: {conversation.completed_turns} turns recorded{paused}.",
+                style="yellow",
+            )
         )
-        self._console.print(header)
+
+    def _header(
+        self, conversation_id: str, names: dict[str, str], models: dict[str, str], prompt: str
+    ) -> None:
+        self._names = dict(names)
+        self._console.print(
+            Text.assemble(
+                ("Conversation ", "bold"),
+                (conversation_id, "dim"),
+                "\n",
+                (names["a"], AGENT_STYLES["a"]),
+                f" ({models['a']})  ↔  ",
+                (names["b"], AGENT_STYLES["b"]),
+                f" ({models['b']})\n",
+                ("Prompt: ", "bold"),
+                prompt,
+            )
+        )
 
     def on_requested(self, event: Conversation.MessageRequested) -> None:
         name = self._names.get(event.agent, event.agent.upper())
         self._console.print()
         self._console.print(Text(f"{name}:", style=AGENT_STYLES.get(event.agent, "bold")))
         self._mid_message = True
+        self._wrapper = StreamWrapper(self._console.width)
 
     def on_chunk(self, chunk: MessageChunk) -> None:
-        self._console.print(chunk.text, end="", markup=False, highlight=False, soft_wrap=True)
+        self._write(self._wrapper.feed(chunk.text))
 
-    def on_completed(self, event: Conversation.MessageCompleted) -> None:
+    async def on_completed(self, event: Conversation.MessageCompleted) -> None:
+        if event.turn <= self._copied_turns:
+            return
+        self._write(self._wrapper.flush())
         self._console.print()
         self._mid_message = False
         self._turn_texts.setdefault(event.turn, {})[event.agent] = event.text
+        if self._delay > 0:
+            await asyncio.sleep(self._delay)
 
     def on_turn_completed(self, event: Conversation.TurnCompleted) -> None:
         from projections.metrics.headline import headline_metrics, headline_text
 
+        if event.turn <= self._copied_turns:
+            return
         self._console.print()
         self._console.rule(f"Turn {event.turn} · convergence {event.convergence:.3f}", style="dim")
         texts = self._turn_texts.pop(event.turn, {})
@@ -89,8 +157,15 @@ class LiveView:
         )
 
     def on_error(self, event: Conversation.ProviderErrored) -> None:
+        """One line per failed attempt: which, of how many, and whether another follows."""
         self._finish_line()
-        self._console.print(Text(f"Error from {event.provider}: {event.message}", style="red"))
+        most = self._max_attempts.get(event.agent)
+        attempt = f"attempt {event.attempt}" + (f" of {most}" if most else "")
+        status = f" (status {event.status})" if event.status is not None else ""
+        line = f"{event.provider}: {attempt} failed{status}: {event.message}"
+        if most is not None:
+            line += " — retrying" if event.retryable and event.attempt < most else " — giving up"
+        self._console.print(Text(line, style="red"))
 
     def on_rate_limited(self, event: Conversation.RateLimited) -> None:
         """Say why nothing is streaming: a wait can last up to a minute."""
@@ -106,6 +181,8 @@ class LiveView:
         self._console.print(Text.assemble(f"{old} chose the name ", (event.name, style)))
 
     def on_injected(self, event: Conversation.SystemPromptInjected) -> None:
+        if event.turn <= self._copied_turns:
+            return
         self._finish_line()
         who = " and ".join(self._names.get(a, a.upper()) for a in event.agents)
         origin = "human conductor" if event.source == "human" else "scheduled"
@@ -120,5 +197,10 @@ class LiveView:
 
     def _finish_line(self) -> None:
         if self._mid_message:
+            self._write(self._wrapper.flush())
             self._console.print()
             self._mid_message = False
+
+    def _write(self, text: str) -> None:
+        if text:
+            self._console.print(text, end="", markup=False, highlight=False, soft_wrap=True)

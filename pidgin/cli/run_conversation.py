@@ -2,8 +2,9 @@
 
 In a terminal, Ctrl+C pauses after the current message and offers: continue, inject a
 message as the human conductor, end, or leave it paused (``pidgin chat --resume ID``
-continues it later). A second Ctrl+C ends it at once as ``interrupted``. Without a
-terminal (scripts), Ctrl+C ends it as ``interrupted`` straight away.
+continues it later). A second Ctrl+C, or Ctrl+C at the menu, ends it at once as
+``interrupted``. Without a terminal (scripts), Ctrl+C ends it as ``interrupted`` straight
+away. Either way the caller writes the transcripts and the summary afterwards.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from pidgin.providers import Provider
 from pidgin.providers.pacing import Pacing
 
 HUMAN_PAUSE = "human"
+EXIT_OK = 0  # ended normally (max turns, convergence, context limit), or left paused
+EXIT_ERROR = 1  # ended with `error`: every attempt at a message failed
+EXIT_INTERRUPTED = 130  # ended by Ctrl+C
+
 MENU = "[c]ontinue, [i]nject a message to both agents, [e]nd it, or [l]eave it paused"
 
 
@@ -67,17 +72,40 @@ def run_in_terminal(
     console: Console,
     quiet: bool,
     interactive: bool | None = None,
+    resuming: bool = False,
+    delay: float = 0.0,
 ) -> int:
     """Run until the conversation ends (or the user leaves it paused); the exit code.
 
-    ``interactive`` defaults to whether stdin is a terminal.
+    ``interactive`` defaults to whether stdin is a terminal. ``resuming`` shows where a
+    conversation continued from the log picks up; ``delay`` paces the live view.
     """
+    from pidgin.logging_setup import console_logs_quieted
+
     if interactive is None:
         interactive = sys.stdin.isatty()
     bus = EventBus()
     if not quiet:
-        LiveView(console).attach(bus)
+        attempts: dict[str, int] = {
+            agent: pace.retry.max_attempts for agent, pace in pacing.items()
+        }
+        view = LiveView(console, delay=delay, max_attempts=attempts)
+        view.attach(bus)
+        if resuming:
+            view.show_resuming(conversation)
     conductor = Conductor(log, bus, providers, pacing)
+    # The live view shows provider errors itself; log warnings would cut into its lines.
+    with console_logs_quieted(not quiet):
+        return _run_until_settled(log, conductor, conversation, console, interactive)
+
+
+def _run_until_settled(
+    log: EventLog,
+    conductor: Conductor,
+    conversation: Conversation,
+    console: Console,
+    interactive: bool,
+) -> int:
     while True:
         try:
             if interactive:
@@ -85,20 +113,38 @@ def run_in_terminal(
             else:
                 asyncio.run(conductor.run(conversation))
         except (KeyboardInterrupt, asyncio.CancelledError):
-            return 130
-        if conversation.is_ended or not conversation.is_paused or not interactive:
-            return 0
-        choice = _menu(console)
-        if choice == "i":
-            text = click.prompt("Message (as the human conductor)")
-            conversation.inject_system_prompt(("a", "b"), text, source="human")
-        elif choice == "e":
+            return EXIT_INTERRUPTED
+        if conversation.is_ended:
+            return exit_code(conversation.end_reason)
+        if not conversation.is_paused or not interactive:
+            return EXIT_OK
+        try:
+            choice = _menu(console)
+            if choice == "i":
+                text = click.prompt("Message (as the human conductor)")
+                conversation.inject_system_prompt(("a", "b"), text, source="human")
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            # Ctrl+C (or end of input) at the menu ends the conversation, as a second
+            # Ctrl+C while it runs does; the transcripts and summary follow as usual.
+            console.print("\n[yellow]Ending the conversation (interrupted).[/]")
             conversation.end("interrupted")
             log.save(conversation)
-            return 0
-        elif choice == "l":
-            console.print(f"Left paused. Continue with: pidgin chat --resume {conversation.id}")
-            return 0
+            return EXIT_INTERRUPTED
+        if choice == "e":
+            conversation.end("interrupted")
+            log.save(conversation)
+            return EXIT_OK
+        if choice == "l":
+            return EXIT_OK
+
+
+def exit_code(end_reason: str | None) -> int:
+    """The exit code of a run whose conversation ended with ``end_reason`` (see --help)."""
+    if end_reason == "error":
+        return EXIT_ERROR
+    if end_reason == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def write_outputs(

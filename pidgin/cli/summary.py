@@ -25,7 +25,8 @@ def print_summary(
     table.add_column(overflow="fold")
     table.add_row("Conversation", str(conversation_id))
     table.add_row("Turns", f"{view.completed_turns} of {view.max_turns}")
-    table.add_row("Ended", view.end_reason or "not ended")
+    paused = f"not ended: paused ({view.paused_reason})" if view.paused_reason else None
+    table.add_row("Ended", view.end_reason or paused or "not ended")
     table.add_row("Final convergence", "n/a" if final is None else f"{final:.3f}")
     table.add_row("Tokens", f"{tokens_in:,} in, {tokens_out:,} out")
     table.add_row("Cost", format_dollars(total_cost(view)))
@@ -33,3 +34,5 @@ def print_summary(
     table.add_row("Store", store)
     console.print()
     console.print(table)
+    if view.paused_reason and not view.end_reason:
+        console.print(f"Continue with: pidgin chat --resume {conversation_id}")

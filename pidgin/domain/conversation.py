@@ -132,6 +132,15 @@ class Conversation(Aggregate):
         weights: dict[str, float]
         action: str  # stop, pause or notify
 
+    class ConvergenceSettingsChanged(Aggregate.Event):
+        """The convergence threshold and action were changed part-way, when the conversation
+        was resumed: a decision, recorded like any other, in force from the next turn on.
+        (ConvergencePolicyChosen has no threshold, so it cannot carry this change.)"""
+
+        threshold: float | None
+        action: str  # stop, pause or notify
+        turn: int  # the turns completed when the change was made
+
     class ConvergenceThresholdReached(Aggregate.Event):
         """A turn's convergence reached the threshold; ``action`` is what was done."""
 
@@ -427,6 +436,16 @@ class Conversation(Aggregate):
             turn=turn, convergence=convergence, threshold=threshold, action=action
         )
 
+    def change_convergence(self, threshold: float | None, action: str) -> None:
+        """Act on convergence differently from the next turn on (recorded only if it changes)."""
+        self._require_running()
+        if action not in CONVERGENCE_ACTIONS:
+            raise ConversationRuleError(f"unknown convergence action {action!r}")
+        if (threshold, action) != (self.convergence_threshold, self.convergence_action):
+            self._on_convergence_settings_changed(
+                threshold=threshold, action=action, turn=self.completed_turns
+            )
+
     def copy_turn(
         self,
         turn: int,
@@ -548,6 +567,13 @@ class Conversation(Aggregate):
     ) -> None:
         self.convergence_profile = profile
         self.convergence_weights = dict(weights) or None
+        self.convergence_action = action
+
+    @event(ConvergenceSettingsChanged)
+    def _on_convergence_settings_changed(
+        self, threshold: float | None, action: str, turn: int
+    ) -> None:
+        self.convergence_threshold = threshold
         self.convergence_action = action
 
     @event(ConvergenceThresholdReached)
