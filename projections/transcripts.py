@@ -54,11 +54,36 @@ def _context_lines(view: ConversationView) -> list[str]:
     return lines
 
 
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.splitlines()]
+
+
+def _system_prompt_lines(view: ConversationView) -> list[str]:
+    """Each agent's system prompt as it was sent (each agent saw only its own)."""
+    lines: list[str] = []
+    for agent in ("a", "b"):
+        prompt = view.agents[agent].get("system_prompt")
+        if prompt:
+            label = f"Agent {agent.upper()} ({view.agents[agent]['display_name']})"
+            lines += ["", f"**System prompt of {label}:**", "", *_quoted(prompt)]
+    return lines
+
+
+def _convergence_change_lines(view: ConversationView) -> list[str]:
+    lines = []
+    for change in view.convergence_changes:
+        threshold = "off" if change.threshold is None else f"{change.threshold:g}"
+        lines.append(
+            f"- **Convergence changed after turn {change.turn}:** threshold {threshold}, "
+            f"action {change.action}"
+        )
+    return lines
+
+
 def _injection_lines(view: ConversationView, injection: InjectionView) -> list[str]:
     who = " and ".join(f"Agent {agent.upper()}" for agent in injection.agents)
     origin = "from the human conductor" if injection.source == "human" else "scheduled"
-    quoted = [f"> {line}" if line else ">" for line in injection.text.splitlines()]
-    return ["", f"> **System message to {who}** ({origin}):", ">", *quoted]
+    return ["", f"> **System message to {who}** ({origin}):", ">", *_quoted(injection.text)]
 
 
 def _temperature(value: Any) -> str:
@@ -96,6 +121,7 @@ def render_markdown(view: ConversationView) -> str:
         "",
         f"- **Conversation id:** `{view.conversation_id}`",
         *_context_lines(view),
+        *_convergence_change_lines(view),
         f"- **Started:** {view.started_at.isoformat()}",
         f"- **Ended:** {view.ended_at.isoformat() if view.ended_at else 'not ended'}",
         f"- **End reason:** {view.end_reason or 'not ended'}",
@@ -108,7 +134,8 @@ def render_markdown(view: ConversationView) -> str:
         "",
         "**Prompt:**",
         "",
-        *[f"> {line}" if line else ">" for line in view.prompt.splitlines()],
+        *_quoted(view.prompt),
+        *_system_prompt_lines(view),
     ]
     headlines = turn_headlines(view)
     turn_shown = 0
@@ -178,6 +205,7 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
         ],
         "paused_reason": view.paused_reason,
         "convergence_threshold": view.convergence_threshold,
+        **_convergence_changes_document(view),
         "final_convergence": view.final_convergence,
         "agents": agents,
         "tokens": {"in": total_in, "out": total_out},
@@ -214,6 +242,18 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
             for e in view.errors
         ],
     }
+
+
+def _convergence_changes_document(view: ConversationView) -> dict[str, Any]:
+    """Changes made on resuming; the key is left out when there were none, so transcripts
+    of conversations that never changed (every older log) keep their bytes."""
+    if not view.convergence_changes:
+        return {}
+    changes = [
+        {"turn": c.turn, "threshold": c.threshold, "action": c.action, "at": c.at.isoformat()}
+        for c in view.convergence_changes
+    ]
+    return {"convergence_changes": changes}
 
 
 def turn_headlines(view: ConversationView) -> dict[int, dict[str, float]]:
