@@ -56,6 +56,16 @@ class InjectionView:
 
 
 @dataclass
+class ConvergenceChangeView:
+    """The convergence threshold and action changed on resuming, after ``turn`` turns."""
+
+    turn: int
+    threshold: float | None
+    action: str
+    at: datetime
+
+
+@dataclass
 class ConversationView:
     conversation_id: UUID
     started_at: datetime
@@ -77,6 +87,7 @@ class ConversationView:
     name_replies: dict[str, str] = field(default_factory=dict)
     injections: list[InjectionView] = field(default_factory=list)
     paused_reason: str | None = None
+    convergence_changes: list[ConvergenceChangeView] = field(default_factory=list)
 
     def agent_name(self, agent: str) -> str:
         """The name the agent chose for itself, else its model's display name."""
@@ -147,6 +158,11 @@ class ConversationView:
             self.paused_reason = event.reason
         elif isinstance(event, Conversation.ConversationResumed):
             self.paused_reason = None
+        elif isinstance(event, Conversation.ConvergenceSettingsChanged):
+            change = ConvergenceChangeView(
+                event.turn, event.threshold, event.action, event.timestamp
+            )
+            self.convergence_changes.append(change)
 
 
 def start_view(event: Started) -> ConversationView:

@@ -53,6 +53,7 @@ class LiveView:
         bus.subscribe(Conversation.NameChosen, self.on_name_chosen)
         bus.subscribe(Conversation.SystemPromptInjected, self.on_injected)
         bus.subscribe(Conversation.ConversationPaused, self.on_paused)
+        bus.subscribe(Conversation.ConvergenceSettingsChanged, self.on_convergence_changed)
 
     def on_started(self, event: Conversation.ConversationStarted) -> None:
         names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}
@@ -191,6 +192,11 @@ class LiveView:
     def on_paused(self, event: Conversation.ConversationPaused) -> None:
         self._finish_line()
         self._console.print(Text(f"Paused ({event.reason}) after turn {event.turn}", style="dim"))
+
+    def on_convergence_changed(self, event: Conversation.ConvergenceSettingsChanged) -> None:
+        threshold = "off" if event.threshold is None else f"{event.threshold:g}"
+        message = f"From turn {event.turn + 1}: convergence threshold {threshold}, "
+        self._console.print(Text(message + f"action {event.action}.", style="yellow"))
 
     def on_ended(self, event: Conversation.ConversationEnded) -> None:
         self._finish_line()

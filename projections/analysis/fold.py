@@ -248,6 +248,12 @@ def _policy(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> N
     row["convergence_action"] = s.get("action")
 
 
+def _policy_changed(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> None:
+    assert row is not None
+    row["convergence_threshold"] = s.get("threshold")
+    row["convergence_action"] = s.get("action")
+
+
 class MessageState(msgspec.Struct):
     """The stored fields of MessageCompleted that the counters and the cost need (the
     projection reads the others, text included, from the stored state in DuckDB)."""
@@ -393,6 +399,7 @@ def _decoded(handler: Handler) -> RawHandler:
 _CONVERSATION_HANDLERS: dict[str, RawHandler] = {
     "ConversationStarted": _decoded(_started),
     "ConvergencePolicyChosen": _decoded(_policy),
+    "ConvergenceSettingsChanged": _decoded(_policy_changed),
     "ProviderErrored": _decoded(_provider_error),
     "RateLimited": _decoded(_rate_limited),
     "ConversationPaused": _decoded(_paused),
