@@ -11,6 +11,7 @@ import msgspec
 from pidgin.domain import AGENT_IDS, AgentId, AgentSpec
 from pidgin.errors import PidginError
 from pidgin.providers import Provider, create_provider, resolve_model, shareable_base_url
+from pidgin.providers.keys import require_api_keys
 from pidgin.providers.pacing import Pacing, PacingFactory
 from pidgin.providers.registry import provider_settings
 
@@ -52,6 +53,7 @@ def build_agents(
     info = {"a": resolve_model(model_a), "b": resolve_model(model_b)}
     if base_url and all(entry.provider != "openai-compatible" for entry in info.values()):
         raise PidginError("--base-url is only for openai-compatible:MODEL agents")
+    require_api_keys(provider_settings(entry.provider) for entry in info.values())
     names = {agent: entry.display_name for agent, entry in info.items()}
     if names["a"] == names["b"]:
         names = {agent: f"{name}-{agent.upper()}" for agent, name in names.items()}
@@ -93,8 +95,10 @@ def providers_for(
     providers: dict[AgentId, Provider] = {}
     pacing: dict[AgentId, Pacing] = {}
     pacing_factory = PacingFactory()
+    entries = {agent: resolve_model(spec.model) for agent, spec in specs.items()}
+    require_api_keys(provider_settings(entry.provider) for entry in entries.values())
     for agent, spec in specs.items():
-        entry = resolve_model(spec.model)
+        entry = entries[agent]
         providers[agent] = create_provider(entry, base_url=spec.base_url)
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     return providers, pacing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 
 from pidgin.errors import PidginError
 from pidgin.providers.registry import ProviderSettings, load_registry_data
@@ -33,6 +34,23 @@ def require_api_key(settings: ProviderSettings) -> str | None:
         names = " or ".join(settings.key_env)
         raise MissingKeyError(f"{settings.name} needs an API key: set {names}")
     return key
+
+
+def require_api_keys(providers: Iterable[ProviderSettings]) -> None:
+    """Check every provider's key at once: one line names every missing variable, so a
+    run with two hosted agents is not refused one key at a time."""
+    missing: list[str] = []
+    seen: set[str] = set()
+    for settings in providers:
+        if settings.name in seen:
+            continue
+        seen.add(settings.name)
+        try:
+            require_api_key(settings)
+        except MissingKeyError as error:
+            missing.append(str(error))
+    if missing:
+        raise MissingKeyError("; ".join(missing))
 
 
 def key_is_set(settings: ProviderSettings) -> bool:
