@@ -30,18 +30,16 @@ class StreamWrapper:
         self._after_newline = True  # a line the text itself started (indentation counts)
 
     def feed(self, text: str) -> str:
-        """The text to print for ``text``; a possibly unfinished word is kept back."""
+        """The text to print for ``text``; the last word or run of spaces, which the next
+        chunk may continue, is kept back."""
         self._pending += text
         tokens = _TOKENS.findall(self._pending)
-        if tokens and not tokens[-1].isspace():
-            self._pending = tokens.pop()
-        else:
-            self._pending = ""
+        self._pending = tokens.pop() if tokens and tokens[-1] != "\n" else ""
         return "".join(self._place(token) for token in tokens)
 
     def flush(self) -> str:
         """The rest of the text (at the end of a message); the next one starts a new line."""
-        rest = self._place(self._pending) if self._pending else ""
+        rest = self._place(self._pending) if self._pending.strip() else ""
         self._column, self._space, self._pending, self._after_newline = 0, "", "", True
         return rest
 
