@@ -54,6 +54,30 @@ def test_ctrl_c_pause_menu_injects_a_message_then_ends(tmp_path):
     assert "(from the human conductor):\n>\n> Please talk about boats." in transcript
 
 
+def test_ctrl_c_at_the_pause_menu_ends_the_conversation_and_writes_its_transcripts(tmp_path):
+    from tests.conftest import run_pidgin
+
+    terminal = Terminal("chat", "-t", "5000", "-p", "Keep talking.", cwd=tmp_path)
+    try:
+        wait_for(lambda: count_messages(tmp_path) >= 4)
+        terminal.process.send_signal(signal.SIGINT)
+        terminal.wait_for_text("Choice")
+        terminal.process.send_signal(signal.SIGINT)
+        assert terminal.process.wait(timeout=60) == 130
+    finally:
+        terminal.process.kill()
+    text = " ".join(terminal.text.split())
+    assert "Aborted!" not in text and "Traceback" not in text
+    assert "Ending the conversation (interrupted)." in text
+    assert "Ended interrupted" in text and "Final convergence" in text  # the summary
+    events = [r.event for r in recorded_events(tmp_path)]
+    ended = [e.reason for e in events if isinstance(e, Conversation.ConversationEnded)]
+    assert ended == ["interrupted"]
+    # The transcripts were written from the whole log: nothing is stale.
+    check = run_pidgin("replay", "--check", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_ctrl_c_stops_a_foreground_experiment_after_the_current_message(tmp_path):
     import json
 

@@ -182,6 +182,35 @@ def test_a_missing_key_is_one_line_naming_the_variable_and_nothing_is_recorded(
     assert provider_env.requests() == []
 
 
+def test_two_missing_keys_are_named_in_one_line(
+    provider_env: FakeProviderServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in SENTINEL_KEYS:
+        monkeypatch.delenv(name, raising=False)
+    result = run_cli("chat", "-a", "claude", "-b", "gpt-4o", "-q", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "ANTHROPIC_API_KEY" in line and "OPENAI_API_KEY" in line, line
+    assert not (tmp_path / "pidgin_output").exists()
+
+
+def test_a_conversation_that_ends_in_error_exits_1_and_shows_each_attempt(
+    provider_env: FakeProviderServer, tmp_path: Path
+) -> None:
+    write_user_config(FAST_RETRIES)
+    provider_env.inject("anthropic", *[Fault("status", 503)] * 3)
+    result = run_cli("chat", "-a", "gpt-4o", "-b", "claude", "-t", "2", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    shown = " ".join(result.stdout.split())
+    assert "anthropic: attempt 1 of 3 failed (status 503)" in shown
+    assert "attempt 2 of 3 failed (status 503)" in shown and "— retrying" in shown
+    assert "attempt 3 of 3 failed (status 503)" in shown and "— giving up" in shown
+    # The live view shows the errors; the log's warnings do not cut into it.
+    assert "provider_error" not in result.stdout + result.stderr
+    assert json.loads(transcript(tmp_path, ".json"))["end_reason"] == "error"
+    assert "Ended error" in shown
+
+
 def test_ollama_pulls_a_missing_model_with_yes(
     provider_env: FakeProviderServer, tmp_path: Path
 ) -> None:
@@ -262,7 +291,8 @@ def test_no_key_reaches_any_file_log_or_output(
     outputs.append(run_cli("list", cwd=tmp_path))
     outputs.append(run_cli("replay", cwd=tmp_path))
     outputs.append(run_cli("project", "--to", "duckdb", cwd=tmp_path))
-    assert [o.returncode for o in outputs] == [0] * 5, [o.stderr for o in outputs]
+    # The second chat ends in error (gpt-4o's 401 is not retried): exit code 1.
+    assert [o.returncode for o in outputs] == [0, 1, 0, 0, 0], [o.stderr for o in outputs]
     # The keys really were used, and really were echoed back in the errors.
     seen = json.dumps([r.headers for r in provider_env.requests()])
     assert all(key in seen for key in SENTINEL_KEYS.values())
