@@ -4,6 +4,7 @@ as events, shown in transcripts, and never repeated when a conversation is resum
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pidgin.conductor import Conductor
 from pidgin.domain import AgentSpec, Conversation
 from pidgin.errors import PidginError
 from pidgin.experiments.awareness import load_presets, resolve_awareness
-from pidgin.turn_setup import name_from_reply
+from pidgin.turn_setup import distinct_names, name_from_reply
 from projections.transcripts import rebuild_transcripts
 from tests.experiments.recording import RecordingProvider
 
@@ -118,6 +119,10 @@ def test_each_agent_receives_only_its_own_prompt_and_injections(tmp_path):
         "> **System message to Agent A** (scheduled):\n>\n> A-only message at turn 2." in markdown
     )
     assert "> **System message to Agent A and Agent B** (scheduled)" in markdown
+    # Each agent's own system prompt is shown once, after the prompt, before turn 1.
+    header = markdown.split("## Turn 1")[0]
+    assert f"**System prompt of Agent A (Claude):**\n\n> {opening_a.content}" in header
+    assert f"**System prompt of Agent B (GPT-4o):**\n\n> {opening_b.content}" in header
 
 
 def test_a_file_given_for_one_agent_never_reaches_the_other(tmp_path):
@@ -179,7 +184,39 @@ def test_agents_choose_names_that_the_log_and_transcript_keep(tmp_path):
         ("My name is Sol Vega!", "Sol Vega"),
         ("\n\n  Call me Ash\nbecause...", "Ash"),
         ("***", None),
+        ("Thank you for asking! I would like a name.", None),
+        ("Thank You", None),
+        ("I am happy to choose one.", None),
+        ("Sure!\nLyra", "Lyra"),
+        ("Hello! I'll go by Quill.", "Quill"),
+        ("Nova Prime Delta", None),
     ],
 )
-def test_a_name_is_taken_from_the_first_line_of_the_reply(reply, name):
+def test_a_name_is_one_or_two_capitalised_words_never_a_phrase(reply, name):
     assert name_from_reply(reply) == name
+
+
+def test_two_agents_choosing_one_name_are_told_apart(tmp_path):
+    conversation = _start(tmp_path, {"a": "none", "b": "none"}, choose_names=True)
+    a, b = RecordingProvider("A", chosen_name="Nova"), RecordingProvider("B", chosen_name="Nova")
+    with open_store(f"sqlite:///{tmp_path}/events.db") as log:
+        _run(log, conversation, {"a": a, "b": b})
+        events = log.aggregate_events(conversation.id)
+    chosen = [(e.agent, e.name) for e in events if isinstance(e, Conversation.NameChosen)]
+    assert chosen == [("a", "Nova-A"), ("b", "Nova-B")]
+    # A name alike another agent's model name is told apart too; only the chosen one changes.
+    assert distinct_names({"b": "Claude"}, {"a": "Claude", "b": "GPT-4o"}) == {"b": "Claude-B"}
+    assert distinct_names({"a": "Ada"}, {"a": "Claude", "b": "GPT-4o"}) == {"a": "Ada"}
+
+
+def test_local_test_agents_choosing_names_never_share_one(tmp_path):
+    from tests.conftest import run_pidgin
+
+    result = run_pidgin("chat", "-q", "-t", "1", "--choose-names", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (path,) = (tmp_path / "pidgin_output" / "transcripts").glob("*.json")
+    document = json.loads(path.read_text())
+    names = {message["name"] for message in document["messages"]}
+    assert len(names) == 2, names
+    for chosen in document["chosen_names"].values():
+        assert name_from_reply(chosen["name"]) == chosen["name"]  # a name, not a phrase

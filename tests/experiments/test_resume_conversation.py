@@ -98,31 +98,39 @@ def test_chat_resume_continues_a_paused_conversation_through_the_cli(tmp_path):
     assert "--turns cannot be changed when resuming" in refused.stderr
     assert "Traceback" not in refused.stderr
 
-    resumed = run_pidgin(
-        "chat",
-        "-q",
-        "--resume",
-        conversation_id[:8],
-        "--convergence-threshold",
-        "0",
-        cwd=tmp_path,
-    )
-    assert resumed.returncode == 2  # Changing settings on resume is refused, as above.
+    # "pause" pauses again at the next turn's threshold; a resume that keeps it moves on
+    # one turn and says how to go on.
     resumed = run_pidgin("chat", "-q", "--resume", conversation_id[:8], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
+    assert f"Continue with: pidgin chat --resume {conversation_id}" in resumed.stdout
+    paused = [r.event for r in recorded_events(tmp_path)]
+    assert [e.turn for e in paused if isinstance(e, Conversation.ConversationPaused)] == [1, 2]
+    # Changing the action on resuming is a decision, recorded; then it runs to its end.
+    resumed = run_pidgin(
+        "chat", "-q", "--resume", conversation_id[:8], "--convergence-action", "notify",
+        "--convergence-threshold", "0.5", cwd=tmp_path,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Continue with" not in resumed.stdout
     events = [r.event for r in recorded_events(tmp_path)]
-    messages = [(e.turn, e.agent) for e in events if isinstance(e, Conversation.MessageCompleted)]
-    # "pause" pauses again at each turn's threshold; resume until it ends.
-    for _ in range(4):
-        if any(isinstance(e, Conversation.ConversationEnded) for e in events):
-            break
-        again = run_pidgin("chat", "-q", "--resume", conversation_id, cwd=tmp_path)
-        assert again.returncode == 0, again.stderr
-        events = [r.event for r in recorded_events(tmp_path)]
+    (changed,) = [e for e in events if isinstance(e, Conversation.ConvergenceSettingsChanged)]
+    assert (changed.turn, changed.threshold, changed.action) == (2, 0.5, "notify")
+    reached = [e for e in events if isinstance(e, Conversation.ConvergenceThresholdReached)]
+    assert [(e.turn, e.threshold) for e in reached][:2] == [(1, 0.0), (2, 0.0)]
+    assert all((e.threshold, e.action) == (0.5, "notify") for e in reached[2:])
     messages = [(e.turn, e.agent) for e in events if isinstance(e, Conversation.MessageCompleted)]
     assert messages == [(turn, agent) for turn in range(1, 5) for agent in "ab"]
     assert [e.reason for e in events if isinstance(e, Conversation.ConversationEnded)] == [
         "max_turns"
+    ]
+    markdown = Path(tmp_path, "pidgin_output", "transcripts", f"{conversation_id}.md").read_text()
+    assert "- **Convergence changed after turn 2:** threshold 0.5, action notify" in markdown
+    assert run_pidgin("project", "--to", "duckdb", cwd=tmp_path).returncode == 0
+    sql = "SELECT convergence_threshold, convergence_action FROM conversations"
+    row = run_pidgin("query", sql, "--format", "json", cwd=tmp_path)
+    assert row.returncode == 0, row.stderr
+    assert json.loads(row.stdout) == [
+        {"convergence_threshold": 0.5, "convergence_action": "notify"}
     ]
 
     done = run_pidgin("chat", "--resume", conversation_id, cwd=tmp_path)
