@@ -174,19 +174,21 @@ def _run_here(url: str, experiment_id: Any, output: Path, *, quiet: bool) -> Non
     from pidgin.bus import EventBus
     from pidgin.cli.live_view import LiveView
     from pidgin.experiments.daemon import run_experiment
+    from pidgin.logging_setup import console_logs_quieted
 
     console = Console()
     bus = EventBus()
     if not quiet:
         LiveView(console).attach(bus)
-    outcome = run_experiment(
-        url,
-        experiment_id,
-        output,
-        bus=bus,
-        notify=(lambda line: console.print(f"[dim]{line}[/]")) if quiet else None,
-        interactive=True,
-    )
+    with console_logs_quieted(not quiet):  # the live view shows provider errors itself
+        outcome = run_experiment(
+            url,
+            experiment_id,
+            output,
+            bus=bus,
+            notify=(lambda line: console.print(f"[dim]{line}[/]")) if quiet else None,
+            interactive=True,
+        )
     counts = outcome.counts
     console.print(
         f"Experiment {outcome.state}: {counts.get('completed', 0)} completed, "
