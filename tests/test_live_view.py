@@ -66,7 +66,7 @@ def test_a_resumed_conversation_shows_names_and_where_it_continues(tmp_path: Pat
     text = " ".join("\n".join(screen).split())
     assert f"Conversation {conversation_id}" in text
     assert "Test-A (local:test) ↔ Test-B (local:test)" in text
-    assert "Resuming at turn 2 of 4: 1 turns recorded, paused (high_convergence)." in text
+    assert "Resuming at turn 2 of 4: 1 turn recorded, paused (high_convergence)." in text
     assert "From turn 2: convergence threshold 0, action notify." in text
     labels = [row.strip() for row in screen if re.fullmatch(r"\S+:", row.strip())]
     assert labels == ["Test-A:", "Test-B:"] * 3  # never the bare "A:" / "B:"

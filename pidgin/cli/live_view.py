@@ -85,9 +85,11 @@ class LiveView:
         if spoken:
             where += f" (its message {spoken + 1})"
         paused = f", paused ({conversation.paused_reason})" if conversation.is_paused else ""
+        done = conversation.completed_turns
+        recorded = f"{done} turn" + ("" if done == 1 else "s")
         self._console.print(
             Text(
-                f"Resuming at {where}: {conversation.completed_turns} turns recorded{paused}.",
+                f"Resuming at {where}: {recorded} recorded{paused}.",
                 style="yellow",
             )
         )
