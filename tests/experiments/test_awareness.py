@@ -155,9 +155,13 @@ def test_injections_are_recorded_once_across_a_pause_and_resume(tmp_path):
     assert len(paused) == len(resumed) == 8  # After every message, even the last one.
 
 
-def test_agents_choose_names_that_the_log_and_transcript_keep(tmp_path):
-    conversation = _start(tmp_path, {"a": "basic", "b": "firm"}, choose_names=True)
-    a, b = RecordingProvider("A", chosen_name="Nova"), RecordingProvider("B", chosen_name="Echo")
+def _choose_names(
+    tmp_path: Path, choices: dict[str, str], name_a: str, name_b: str
+) -> tuple[list[tuple[str, str, str]], str, RecordingProvider]:
+    """Run a conversation whose agents reply with these names: the NameChosen events
+    (agent, name, raw reply), the Markdown transcript, and agent B's provider."""
+    conversation = _start(tmp_path, choices, choose_names=True)
+    a, b = RecordingProvider("A", chosen_name=name_a), RecordingProvider("B", chosen_name=name_b)
     with open_store(f"sqlite:///{tmp_path}/events.db") as log:
         _run(log, conversation, {"a": a, "b": b})
         events = log.aggregate_events(conversation.id)
@@ -165,13 +169,17 @@ def test_agents_choose_names_that_the_log_and_transcript_keep(tmp_path):
     chosen = [
         (e.agent, e.name, e.raw_reply) for e in events if isinstance(e, Conversation.NameChosen)
     ]
+    return chosen, files[f"{conversation.id}.md"], b
+
+
+def test_agents_choose_names_that_the_log_and_transcript_keep(tmp_path):
+    chosen, markdown, b = _choose_names(tmp_path, {"a": "basic", "b": "firm"}, "Nova", "Echo")
     assert chosen == [("a", "Nova", "**Nova**. "), ("b", "Echo", "**Echo**. ")]
     # The name question carried only the asking agent's own system prompt.
     question_b = [sent for sent in b.sent if sent not in b.conversation_requests()]
     assert [m.content for m in question_b[0] if m.role == "system"] == [
         load_presets()["firm"]["b"].strip()
     ]
-    markdown = files[f"{conversation.id}.md"]
     assert "| Name | Nova | Echo |" in markdown
     assert "**Nova:**" in markdown and "**Echo:**" in markdown
     assert "- **Agent A chose the name:** Nova (model name Claude)" in markdown
@@ -197,13 +205,9 @@ def test_a_name_is_one_or_two_capitalised_words_never_a_phrase(reply, name):
 
 
 def test_two_agents_choosing_one_name_are_told_apart(tmp_path):
-    conversation = _start(tmp_path, {"a": "none", "b": "none"}, choose_names=True)
-    a, b = RecordingProvider("A", chosen_name="Nova"), RecordingProvider("B", chosen_name="Nova")
-    with open_store(f"sqlite:///{tmp_path}/events.db") as log:
-        _run(log, conversation, {"a": a, "b": b})
-        events = log.aggregate_events(conversation.id)
-    chosen = [(e.agent, e.name) for e in events if isinstance(e, Conversation.NameChosen)]
-    assert chosen == [("a", "Nova-A"), ("b", "Nova-B")]
+    chosen, markdown, _ = _choose_names(tmp_path, {"a": "none", "b": "none"}, "Nova", "Nova")
+    assert [(agent, name) for agent, name, _ in chosen] == [("a", "Nova-A"), ("b", "Nova-B")]
+    assert "| Name | Nova-A | Nova-B |" in markdown
     # A name alike another agent's model name is told apart too; only the chosen one changes.
     assert distinct_names({"b": "Claude"}, {"a": "Claude", "b": "GPT-4o"}) == {"b": "Claude-B"}
     assert distinct_names({"a": "Ada"}, {"a": "Claude", "b": "GPT-4o"}) == {"a": "Ada"}
