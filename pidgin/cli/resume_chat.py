@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,11 @@ CHANGEABLE_ON_RESUME = {"convergence_threshold", "convergence_action"}
 
 def _given(ctx: click.Context, name: str) -> bool:
     return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+
+
+def _new_or(ctx: click.Context, name: str, recorded: Any) -> Any:
+    """The value given on the command line, else the one the log has."""
+    return ctx.params[name] if _given(ctx, name) else recorded
 
 
 def resume_chat(
@@ -59,14 +65,9 @@ def resume_chat(
             )
             return
         if any(_given(ctx, name) for name in CHANGEABLE_ON_RESUME):
-            threshold = ctx.params["convergence_threshold"]
             conversation.change_convergence(
-                threshold
-                if _given(ctx, "convergence_threshold")
-                else conversation.convergence_threshold,
-                ctx.params["convergence_action"]
-                if _given(ctx, "convergence_action")
-                else conversation.convergence_action,
+                _new_or(ctx, "convergence_threshold", conversation.convergence_threshold),
+                _new_or(ctx, "convergence_action", conversation.convergence_action),
             )
         providers, pacing = providers_for(conversation.agents)
         try:
