@@ -10,6 +10,7 @@ from pidgin.cli.branch import branch
 from pidgin.cli.chat import chat
 from pidgin.cli.common import UserError
 from pidgin.cli.experiment import experiment
+from pidgin.cli.findings import findings_command
 from pidgin.cli.listing import list_command
 from pidgin.cli.log import log_group
 from pidgin.cli.models import models_command
@@ -55,6 +56,7 @@ cli.add_command(branch)
 cli.add_command(monitor)
 cli.add_command(project)
 cli.add_command(query)
+cli.add_command(findings_command)
 
 
 def main() -> None:

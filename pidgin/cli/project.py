@@ -196,3 +196,14 @@ def _run(
             batch_size=batch_size,
             progress=progress,
         )
+
+
+def bring_up_to_date(store: str | None, output: Path) -> Path:
+    """The default analysis database (OUTPUT/pidgin.duckdb), projected up to the end of
+    the log first: for commands that read it (findings, reports)."""
+    from eventlog import open_store
+
+    database = output / DATABASE_FILE
+    with open_store(store_url(store, output), create=False) as log, _as_user_errors(database):
+        _run(log, database, False, True, 0, 100_000, quiet=True)
+    return database

@@ -21,6 +21,7 @@ import duckdb
 
 from eventlog import EventLog
 from eventlog.batches import EventBatch, RawEvent, event_batches
+from projections.analysis.findings import replace_findings
 from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, VIEWS
 from projections.analysis.turn_metrics import MetricPool, insert_turn_metrics, metric_pool
@@ -260,6 +261,8 @@ def _write_batch(
     try:
         write_rows(connection, batch, rows)
         metric_rows = insert_turn_metrics(connection, batch, pool) if metrics else 0
+        if metrics:
+            replace_findings(connection, batch)
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",
             [last[0], _event_key(last)],

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from projections.metrics.turn import COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: the findings table of the pattern detectors."""
 
 STATE_TABLE = """
 CREATE TABLE IF NOT EXISTS projection_state (
@@ -132,6 +133,16 @@ TABLES: dict[str, str] = {
     "            metrics_version VARCHAR NOT NULL,\n"
     + ",\n".join(f"            {column} DOUBLE" for column in COLUMNS)
     + "\n        )",
+    "findings": """
+        CREATE TABLE findings (
+            conversation_id VARCHAR NOT NULL,
+            detector VARCHAR NOT NULL,
+            detector_version VARCHAR NOT NULL,
+            first_turn INTEGER NOT NULL,
+            last_turn INTEGER NOT NULL,
+            strength DOUBLE NOT NULL,
+            evidence JSON NOT NULL
+        )""",
 }
 
 VIEWS: dict[str, str] = {
