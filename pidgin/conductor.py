@@ -24,6 +24,7 @@ from pidgin.providers.rate_limit import estimate_tokens
 from pidgin.providers.redaction import redact_text
 from pidgin.providers.retry import RetryPolicy
 from pidgin.providers.streaming import stream_reply
+from pidgin.stop_conditions import check_message, check_turn
 from pidgin.turn_setup import choose_names, inject_due_prompts
 from projections.metrics import conversation_convergence
 
@@ -90,6 +91,9 @@ class Conductor:
             await self._take_message(conversation, agent, turn)
             if conversation.is_ended or self._paused_on_request(conversation):
                 return
+            if check_message(conversation):
+                self._act_on_stop_condition(conversation, turn, "stop_regex")
+                return
         score = conversation_convergence(
             [(m.agent, m.text) for m in conversation.messages], conversation.convergence_weights
         )
@@ -106,8 +110,22 @@ class Conductor:
             if action == "pause" and turn < conversation.max_turns:
                 conversation.pause("high_convergence")
                 return
+        if check_turn(conversation, turn):
+            self._act_on_stop_condition(conversation, turn, "stop_pattern")
+            return
         if turn >= conversation.max_turns:
             conversation.end("max_turns")
+
+    @staticmethod
+    def _act_on_stop_condition(conversation: Conversation, turn: int, reason: str) -> None:
+        """End, or pause until resumed (after the last turn's patterns: end, max_turns)."""
+        pausable = reason == "stop_regex" or turn < conversation.max_turns
+        if conversation.stop_action == "pause" and pausable:
+            conversation.pause(reason)
+        elif conversation.stop_action == "pause":
+            conversation.end("max_turns")
+        else:
+            conversation.end(reason)
 
     async def _take_message(self, conversation: Conversation, agent: AgentId, turn: int) -> None:
         """Ask ``agent`` for its message, retrying with backoff; every failed attempt is a

@@ -9,6 +9,7 @@ import click
 
 from pidgin.cli.awareness_options import awareness_choices, awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.stop_options import stop_options
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 
@@ -89,6 +90,7 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     help="Convergence weights: balanced, structural, semantic, strict, or custom weights "
     "summing to 1, e.g. content=0.5,structure=0.2,sentences=0.1,length=0.1,punctuation=0.1.",
 )
+@stop_options(actions=("stop", "pause"))
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
 @click.option(
     "--delay",
@@ -136,6 +138,9 @@ def chat(
     convergence_threshold: float | None,
     convergence_action: str,
     convergence_profile: str,
+    stop_on: tuple[str, ...],
+    stop_on_pattern: tuple[str, ...],
+    stop_action: str,
     quiet: bool,
     delay: float,
     base_url: str | None,
@@ -206,6 +211,9 @@ def chat(
             convergence_profile=profile,
             convergence_weights=weights,
             convergence_action=convergence_action,
+            stop_regexes=stop_on,
+            stop_patterns=stop_on_pattern,
+            stop_action=stop_action,
             injections=agents.injections,
             choose_names=choose_names,
         )

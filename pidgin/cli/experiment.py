@@ -10,6 +10,7 @@ import click
 
 from pidgin.cli.awareness_options import awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.stop_options import stop_options
 
 STOP_WAIT_SECONDS = 120.0
 
@@ -30,6 +31,8 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
     "base_url": ("base_url",),
     "choose_names": ("choose_names",),
+    "stop_on": ("stop_on",),
+    "stop_on_pattern": ("stop_on_pattern",),
 }
 
 
@@ -95,6 +98,7 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     help="Server for openai-compatible:MODEL agents (vLLM, llama.cpp, Ollama's /v1 ...).",
 )
 @click.option("--choose-names", is_flag=True, help="Each agent picks its own name at the start.")
+@stop_options(actions=("stop",))
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")
 @click.option("-y", "--yes", is_flag=True, help="Pull a missing Ollama model without asking.")

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from pidgin.bus import EventBus, MessageChunk
+from pidgin.cli.live_findings import LiveFindings
 from pidgin.cli.word_wrap import StreamWrapper
 from pidgin.domain import Conversation
 
@@ -54,6 +55,8 @@ class LiveView:
         bus.subscribe(Conversation.SystemPromptInjected, self.on_injected)
         bus.subscribe(Conversation.ConversationPaused, self.on_paused)
         bus.subscribe(Conversation.ConvergenceSettingsChanged, self.on_convergence_changed)
+
+        LiveFindings(self._console).attach(bus)
 
     def on_started(self, event: Conversation.ConversationStarted) -> None:
         names = {"a": event.agent_a["display_name"], "b": event.agent_b["display_name"]}

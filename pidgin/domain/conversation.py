@@ -18,8 +18,17 @@ from eventsourcing.domain import Aggregate, event
 from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
 from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
 
-END_REASONS = ("max_turns", "high_convergence", "error", "interrupted", "context_limit")
+END_REASONS = (
+    "max_turns",
+    "high_convergence",
+    "error",
+    "interrupted",
+    "context_limit",
+    "stop_regex",
+    "stop_pattern",
+)
 CONVERGENCE_ACTIONS = ("stop", "pause", "notify")
+STOP_ACTIONS = ("stop", "pause")
 
 
 class ConversationRuleError(Exception):
@@ -141,6 +150,29 @@ class Conversation(Aggregate):
         action: str  # stop, pause or notify
         turn: int  # the turns completed when the change was made
 
+    class StopConditionsChosen(Aggregate.Event):
+        """Stop conditions of the run (saved with the start when any is given): a message
+        matching one of ``regexes``, or a live finding of one of the pattern detectors
+        named in ``patterns``, ends (``stop``) or pauses (``pause``) the conversation."""
+
+        regexes: list[str]
+        patterns: list[str]
+        action: str
+
+    class StopConditionMet(Aggregate.Event):
+        """A stop condition was met; ``action`` is what was done (its own event follows).
+
+        ``kind`` is ``regex`` (``condition`` the regex) or ``pattern`` (``condition`` the
+        detector, ``first_turn`` where its episode began); ``evidence`` the quoted spans.
+        """
+
+        turn: int
+        kind: str
+        condition: str
+        first_turn: int
+        evidence: list[dict[str, Any]]
+        action: str
+
     class ConvergenceThresholdReached(Aggregate.Event):
         """A turn's convergence reached the threshold; ``action`` is what was done."""
 
@@ -190,6 +222,10 @@ class Conversation(Aggregate):
         self.convergence_profile = "balanced"
         self.convergence_weights: dict[str, float] | None = None  # None: the profile's
         self.convergence_action = "stop"
+        self.stop_regexes: list[str] = []
+        self.stop_patterns: list[str] = []
+        self.stop_action = "stop"
+        self.stop_conditions_met: list[tuple[str, str, int]] = []  # (kind, condition, first turn)
 
     @classmethod
     def start(
@@ -212,6 +248,9 @@ class Conversation(Aggregate):
         convergence_profile: str = "balanced",
         convergence_weights: dict[str, float] | None = None,
         convergence_action: str = "stop",
+        stop_regexes: Sequence[str] = (),
+        stop_patterns: Sequence[str] = (),
+        stop_action: str = "stop",
     ) -> Conversation:
         """Begin a new conversation (records ConversationStarted).
 
@@ -258,6 +297,12 @@ class Conversation(Aggregate):
                 profile=convergence_profile,
                 weights=dict(convergence_weights or {}),
                 action=convergence_action,
+            )
+        if stop_action not in STOP_ACTIONS:
+            raise ConversationRuleError(f"unknown stop action {stop_action!r}")
+        if stop_regexes or stop_patterns:
+            conversation._on_stop_conditions_chosen(
+                regexes=list(stop_regexes), patterns=list(stop_patterns), action=stop_action
             )
         return conversation
 
@@ -446,6 +491,26 @@ class Conversation(Aggregate):
                 threshold=threshold, action=action, turn=self.completed_turns
             )
 
+    def meet_stop_condition(
+        self,
+        turn: int,
+        kind: str,
+        condition: str,
+        first_turn: int,
+        evidence: Sequence[dict[str, Any]],
+    ) -> None:
+        """Record that a stop condition was met at ``turn``, with the conversation's
+        stop action (the end or pause that follows is recorded by the caller)."""
+        self._require_running()
+        self._on_stop_condition_met(
+            turn=turn,
+            kind=kind,
+            condition=condition,
+            first_turn=first_turn,
+            evidence=[dict(e) for e in evidence],
+            action=self.stop_action,
+        )
+
     def copy_turn(
         self,
         turn: int,
@@ -575,6 +640,26 @@ class Conversation(Aggregate):
     ) -> None:
         self.convergence_threshold = threshold
         self.convergence_action = action
+
+    @event(StopConditionsChosen)
+    def _on_stop_conditions_chosen(
+        self, regexes: list[str], patterns: list[str], action: str
+    ) -> None:
+        self.stop_regexes = list(regexes)
+        self.stop_patterns = list(patterns)
+        self.stop_action = action
+
+    @event(StopConditionMet)
+    def _on_stop_condition_met(
+        self,
+        turn: int,
+        kind: str,
+        condition: str,
+        first_turn: int,
+        evidence: list[dict[str, Any]],
+        action: str,
+    ) -> None:
+        self.stop_conditions_met.append((kind, condition, first_turn))
 
     @event(ConvergenceThresholdReached)
     def _on_convergence_threshold_reached(

@@ -50,6 +50,8 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         "injections": agents.injections,
         "choose_names": spec.choose_names,
         "seed": spec.seed,
+        "stop_regexes": spec.stop_on,
+        "stop_patterns": spec.stop_on_pattern,
     }
 
 
@@ -85,4 +87,6 @@ def new_conversation(
         convergence_profile=profile,
         convergence_weights=weights,
         convergence_action=settings.get("convergence_action", "stop"),
+        stop_regexes=settings.get("stop_regexes", []),
+        stop_patterns=settings.get("stop_patterns", []),
     )

@@ -77,6 +77,10 @@ class ExperimentSpec(_Strict):
     """The server of openai-compatible:MODEL agents (vLLM, llama.cpp, ...), as chat's
     ``--base-url``."""
     choose_names: bool = False
+    stop_on: list[str] = []
+    """Regexes: a message matching one ends its conversation (stop_regex)."""
+    stop_on_pattern: list[str] = []
+    """Pattern detectors (docs/patterns.md): one firing live ends its conversation."""
     store: str | None = None
     output: str | None = None
 
@@ -86,6 +90,20 @@ class ExperimentSpec(_Strict):
         if not value.strip():
             raise ValueError("the prompt is empty")
         return value
+
+    @field_validator("stop_on")
+    @classmethod
+    def _regexes_compile(cls, value: list[str]) -> list[str]:
+        from pidgin.stop_conditions import valid_regexes
+
+        return valid_regexes(value)
+
+    @field_validator("stop_on_pattern")
+    @classmethod
+    def _patterns_known(cls, value: list[str]) -> list[str]:
+        from pidgin.stop_conditions import valid_patterns
+
+        return valid_patterns(value)
 
     def with_paths_relative_to(self, directory: Path) -> ExperimentSpec:
         """Awareness files and the output directory named relative to the spec file."""

@@ -36,6 +36,11 @@ class ConversationText:
         )
 
     @cached_property
+    def word_spans(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Where each of a message's words is in its text (for quoting the original)."""
+        return tuple(tuple(w.span() for w in WORD.finditer(m.text)) for m in self.messages)
+
+    @cached_property
     def trigrams(self) -> tuple[frozenset[tuple[str, str, str]], ...]:
         return tuple(frozenset(zip(w, w[1:], w[2:], strict=False)) for w in self.words)
 

@@ -20,9 +20,11 @@ ECHO_MIN_REUSE = 0.3
 """Echo: at least this share of a message's 3-word phrases come from the other agent's
 previous message..."""
 ECHO_OVER_BASELINE = 3.0
-"""...and at least this many times the conversation's own baseline (the same share against
-the other agent's earlier, not immediately previous, messages; at least ECHO_FLOOR)..."""
+"""...and at least this many times the conversation's own baseline (the mean share against
+the other agent's earlier messages ECHO_BASELINE_LAGS back, not the one answered; at least
+ECHO_FLOOR)..."""
 ECHO_FLOOR = 0.02
+ECHO_BASELINE_LAGS = range(3, 13)
 ECHO_MESSAGES = 2
 """...in this many consecutive messages of one agent."""
 REPEAT_SIMILARITY = 0.8
@@ -64,7 +66,9 @@ def _shared_phrase(conversation: ConversationText, index: int, source: int) -> s
             end = position + 3
             while end < len(words) and tuple(words[end - 2 : end + 1]) in shared:
                 end += 1
-            return quote(" ".join(words[position:end]))
+            spans = conversation.word_spans[index]
+            text = conversation.messages[index].text
+            return quote(text, spans[position][0], spans[end - 1][1])
     return ""
 
 
@@ -75,10 +79,10 @@ def echo(conversation: ConversationText) -> list[Finding]:
         conversation.previous_from(i, conversation.other_agent(i)) for i in range(len(messages))
     ]
     baseline_values = [
-        _reuse(conversation, i, j)
+        _reuse(conversation, i, i - lag)
         for i in range(len(messages))
-        for j in range(i)
-        if messages[j].agent != messages[i].agent and j != sources[i]
+        for lag in ECHO_BASELINE_LAGS
+        if i - lag >= 0 and messages[i - lag].agent != messages[i].agent
     ]
     baseline = max(ECHO_FLOOR, statistics.fmean(baseline_values) if baseline_values else 0.0)
     findings = []

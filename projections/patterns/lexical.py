@@ -162,11 +162,13 @@ def spiritual_attractor(conversation: ConversationText) -> list[Finding]:
             and (start == 0 or markers > opening)
         ):
             for offset in range(ATTRACTOR_WINDOW):
+                if not any(counts[start + offset].values()):
+                    continue
                 hot[start + offset] = True
                 present[start + offset] = max(present.get(start + offset, 0), categories)
     findings = []
     combined = re.compile("|".join(f"(?:{p.pattern})" for p in ATTRACTOR.values()), re.IGNORECASE)
-    for first, last in runs(hot, ATTRACTOR_WINDOW):
+    for first, last in runs(hot, ATTRACTOR_WINDOW - 1):
         episode = turns[first : last + 1]
         markers = sum(sum(c.values()) for c in counts[first : last + 1])
         categories = max(present[i] for i in range(first, last + 1))
@@ -202,9 +204,11 @@ def stop_tokens(conversation: ConversationText) -> list[Finding]:
 
 
 def empty_turns(conversation: ConversationText) -> list[Finding]:
-    """Messages with (nearly) nothing in them, one finding per run of them."""
+    """Messages with (nearly) nothing in them, one finding per run of them (a stop token
+    such as ``^C^C`` is reported as one, not as an empty turn)."""
     near_empty = [
-        sum(c.isalnum() for c in m.text) < NEAR_EMPTY_CHARACTERS for m in conversation.messages
+        sum(c.isalnum() for c in m.text) < NEAR_EMPTY_CHARACTERS and not STOP_TOKEN.search(m.text)
+        for m in conversation.messages
     ]
     findings = []
     for first, last in runs(near_empty, 1):
