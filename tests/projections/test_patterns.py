@@ -40,7 +40,7 @@ def real_paragraphs(count: int) -> list[str]:
 
     modules = (argparse, collections, email, json_module, logging, subprocess, tarfile,
                textwrap, unittest)  # fmt: skip
-    paragraphs = []
+    paragraphs: list[str] = []
     for module in modules:
         for name in sorted(dir(module)):
             value = getattr(module, name)
@@ -126,7 +126,8 @@ def test_code_drift_fires_on_words_of_no_language() -> None:
         OPENING,
         ("Let us name the parts: zorvek for bend, talmu for bank, and so on.",
          "Agreed: zorvek talmu quenzi, the river vortai."),
-        ("Zorvek talmu quenzi vortai, blemor sintal kravo.", "Kravo blemor, zorvek quenzi talmu vortai."),
+        ("Zorvek talmu quenzi vortai, blemor sintal kravo.",
+         "Kravo blemor, zorvek quenzi talmu vortai."),
         ("Sintal kravo zimmu, vortai blemor quenzi.", "Zimmu sintal, kravo vortai talmu."),
     )  # fmt: skip
     (finding,) = only(detect(chat), "code_drift")
@@ -208,3 +209,24 @@ def test_every_detector_is_deterministic_and_serialisable() -> None:
 def test_no_detector_fails_on_degenerate_conversations(name: str) -> None:
     for chat in (ConversationText([]), conversation(("", "")), conversation(("a", "b"))):
         assert isinstance(DETECTORS[name](chat), list)
+
+
+def test_a_long_local_test_conversation_fires_no_pattern(workdir: Path) -> None:
+    """The built-in model is what every new user sees first: it must not cry wolf."""
+    from click.testing import CliRunner
+
+    from pidgin.cli import cli
+    from tests.helpers import completed_messages
+
+    for seed in ("1", "2"):
+        result = CliRunner().invoke(
+            cli, ["chat", "-q", "-t", "50", "--seed", seed, "-p", "What is a pidgin language?"]
+        )
+        assert result.exit_code == 0, result.output
+    messages = completed_messages(workdir)
+    by_conversation: dict[str, list[tuple[int, str, str]]] = {}
+    for m in messages:
+        by_conversation.setdefault(str(m.originator_id), []).append((m.turn, m.agent, m.text))
+    assert len(by_conversation) == 2
+    for texts in by_conversation.values():
+        assert detect(ConversationText(texts)) == []

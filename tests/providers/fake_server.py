@@ -82,6 +82,8 @@ class ServerState:
     requests: list[SeenRequest] = field(default_factory=list)
     ollama_models: set[str] = field(default_factory=lambda: {"qwen2.5:0.5b"})
     chunk_delay: float = 0.0
+    scripted: deque[str] = field(default_factory=deque)
+    """Replies to send next, in order, instead of the generated ones (any protocol)."""
 
 
 def words(text: str) -> list[str]:
@@ -127,6 +129,11 @@ class FakeProviderServer:
         self.state.requests.clear()
         self.state.ollama_models = {"qwen2.5:0.5b"}
         self.state.chunk_delay = 0.0
+        self.state.scripted.clear()
+
+    def script(self, *replies: str) -> None:
+        """Send ``replies`` (in order) as the next replies, whatever the protocol."""
+        self.state.scripted.extend(replies)
 
     def requests(self, protocol: str | None = None) -> list[SeenRequest]:
         return [r for r in self.state.requests if protocol is None or r.protocol == protocol]
@@ -219,8 +226,9 @@ class FakeProviderServer:
             pass
         return response
 
-    @staticmethod
-    def _next_reply(request: web.Request, protocol: str, heard: str) -> str:
+    def _next_reply(self, request: web.Request, protocol: str, heard: str) -> str:
+        if self.state.scripted:
+            return self.state.scripted.popleft()
         return reply_text(protocol, request[REPLY_NUMBER], heard)
 
     # -- OpenAI chat.completions -----------------------------------------------------------
