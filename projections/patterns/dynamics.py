@@ -11,6 +11,7 @@ from collections import Counter
 from projections.patterns.conversation import (
     ConversationText,
     compression_ratio,
+    jaccard,
     shingle_similarity,
 )
 from projections.patterns.findings import Evidence, Finding, clamp, quote, runs
@@ -62,12 +63,14 @@ def _shared_phrase(conversation: ConversationText, index: int, source: int) -> s
     shared = conversation.trigrams[index] & conversation.trigrams[source]
     words = conversation.words[index]
     for position, gram in enumerate(zip(words, words[1:], words[2:], strict=False)):
-        if gram in shared:
+        if hash(gram) in shared:
             end = position + 3
-            while end < len(words) and tuple(words[end - 2 : end + 1]) in shared:
+            while end < len(words) and hash(tuple(words[end - 2 : end + 1])) in shared:
                 end += 1
-            spans = conversation.word_spans[index]
+            spans = conversation.word_spans(index)
             text = conversation.messages[index].text
+            if end - 1 >= len(spans):  # lower-casing changed the words (rare scripts)
+                return quote(" ".join(words[position:end]))
             return quote(text, spans[position][0], spans[end - 1][1])
     return ""
 
@@ -117,12 +120,15 @@ def echo(conversation: ConversationText) -> list[Finding]:
 
 def repetition_loop(conversation: ConversationText) -> list[Finding]:
     """Near-duplicate messages: an agent repeating itself, or both repeating each other."""
-    words = conversation.words
+    words, trigrams = conversation.words, conversation.trigrams
+
+    def similarity(i: int, j: int) -> float:
+        if min(len(words[i]), len(words[j])) >= 3:
+            return jaccard(trigrams[i], trigrams[j])
+        return shingle_similarity(words[i], words[j])
+
     best = [
-        max(
-            (shingle_similarity(words[i], words[j]) for j in range(max(0, i - REPEAT_LOOKBACK), i)),
-            default=0.0,
-        )
+        max((similarity(i, j) for j in range(max(0, i - REPEAT_LOOKBACK), i)), default=0.0)
         if words[i]
         else 0.0
         for i in range(len(words))
@@ -149,27 +155,35 @@ def vocabulary_collapse(conversation: ConversationText) -> list[Finding]:
     if len(turns) < COLLAPSE_FROM_TURN + COLLAPSE_TURNS - 1:
         return []
     seen: set[str] = set()
-    new_share, lengths, ratios = [], [], []
+    new_share, lengths = [], []
     for turn in turns:
         words = [w for i in by_turn[turn] for w in conversation.words[i]]
         distinct = set(words)
         new_share.append(len(distinct - seen) / len(distinct) if distinct else 1.0)
         seen |= distinct
         lengths.append(len(words))
-        ratios.append(
-            compression_ratio(" ".join(conversation.messages[i].text for i in by_turn[turn]))
-        )
-    opening = slice(0, COLLAPSE_FROM_TURN - 1)
-    median_length = statistics.median(lengths[opening])
-    opening_ratio = statistics.fmean(ratios[opening])
-    flags = [
-        index >= COLLAPSE_FROM_TURN - 1
-        and lengths[index] > 0
-        and new_share[index] <= COLLAPSE_NEW_WORDS
-        and lengths[index] >= COLLAPSE_LENGTH * median_length
-        and ratios[index] >= COLLAPSE_COMPRESSION * opening_ratio
-        for index in range(len(turns))
-    ]
+
+    def turn_text(index: int) -> str:
+        return " ".join(conversation.messages[i].text for i in by_turn[turns[index]])
+
+    median_length = statistics.median(lengths[: COLLAPSE_FROM_TURN - 1])
+    opening_ratio = statistics.fmean(
+        compression_ratio(turn_text(i)) for i in range(COLLAPSE_FROM_TURN - 1)
+    )
+    ratios: dict[int, float] = {}  # compressed only where the other conditions hold
+
+    def collapsed(index: int) -> bool:
+        if not (
+            index >= COLLAPSE_FROM_TURN - 1
+            and lengths[index] > 0
+            and new_share[index] <= COLLAPSE_NEW_WORDS
+            and lengths[index] >= COLLAPSE_LENGTH * median_length
+        ):
+            return False
+        ratios[index] = compression_ratio(turn_text(index))
+        return ratios[index] >= COLLAPSE_COMPRESSION * opening_ratio
+
+    flags = [collapsed(index) for index in range(len(turns))]
     findings = []
     for first, last in runs(flags, COLLAPSE_TURNS):
         mean_new = statistics.fmean(new_share[first : last + 1])
@@ -195,10 +209,6 @@ def vocabulary_collapse(conversation: ConversationText) -> list[Finding]:
     return findings
 
 
-def _is_symbol_token(token: str) -> bool:
-    return not any(c.isalnum() for c in token)
-
-
 def _symbols(text: str) -> Counter[str]:
     return Counter(
         c for c in text if unicodedata.category(c)[0] == "S" or unicodedata.category(c) == "Po"
@@ -207,10 +217,7 @@ def _symbols(text: str) -> Counter[str]:
 
 def symbol_takeover(conversation: ConversationText) -> list[Finding]:
     """Emoji, symbols and other non-word tokens overtake the words (the 🌀 case)."""
-    shares = []
-    for message in conversation.messages:
-        tokens = message.text.split()
-        shares.append(sum(map(_is_symbol_token, tokens)) / len(tokens) if tokens else 0.0)
+    shares = conversation.symbol_shares
     if not shares or shares[0] > SYMBOL_SHARE:
         return []
     flags = [share > SYMBOL_SHARE for share in shares]

@@ -7,18 +7,8 @@ import re
 
 from projections.patterns.conversation import ConversationText
 from projections.patterns.findings import Evidence, Finding, clamp, quote, runs
+from projections.patterns.lexicons import ATTRACTOR_CATEGORIES
 
-GRATITUDE = re.compile(
-    r"\b(?:thank(?:s|ful| you)?|grateful|gratitude|appreciat\w*|honou?red|"
-    r"beautiful(?:ly)?|wonderful|profound(?:ly)?|delight(?:ed|ful)?|cherish\w*|"
-    r"bless(?:ed|ing|ings)?|privilege)\b",
-    re.IGNORECASE,
-)
-SIGN_OFF = re.compile(
-    r"\b(?:good-?bye|farewell|bye|take care|until next time|signing off|see you|"
-    r"until we meet again|adieu|parting)\b",
-    re.IGNORECASE,
-)
 STOP_TOKEN = re.compile(
     r"\^C|^\s*\[?(?:END|EOF|FIN)\]?\s*\.?\s*$|<\|?(?:end|endoftext|im_end)\|?>|"
     r"\b(?:this conversation is (?:now )?(?:over|ended|complete|finished)|"
@@ -26,24 +16,10 @@ STOP_TOKEN = re.compile(
     r"(?:conversation|exchange|dialogue))\b",
     re.IGNORECASE | re.MULTILINE,
 )
-ATTRACTOR = {
-    "consciousness": re.compile(
-        r"\b(?:conscious\w*|awareness|aware|sentien\w*|existence|existential|infinite|"
-        r"infinity|cosmic|cosmos|universe|soul|spirit\w*|transcend\w*|eternal\w*|sacred|divine)\b",
-        re.IGNORECASE,
-    ),
-    "gratitude": GRATITUDE,
-    "unity": re.compile(
-        r"\b(?:unity|oneness|union|interconnect\w*|connected(?:ness)?|connection|wholeness|"
-        r"merg\w*|unified|dissolv\w*|boundless)\b",
-        re.IGNORECASE,
-    ),
-    "silence": re.compile(
-        r"\b(?:silence|silent|stillness|quiet|peace(?:ful)?|emptiness|void|breath\w*)\b|"
-        r"[🙏✨🌀🕉☯∞💫🌌🕊]|\.\.\.|…",
-        re.IGNORECASE,
-    ),
-}
+STOP_HINTS = ("^c", "<|", "conversation")
+"""Substrings (lower-cased) without which STOP_TOKEN's phrases cannot match; a message
+that is only END, EOF or FIN is short. Both are cheap tests made first."""
+SHORT = 40
 
 SPIRAL_TURNS = 3
 """Gratitude spiral: both agents thank or praise in this many consecutive turns..."""
@@ -51,50 +27,56 @@ SPIRAL_MIN_MARKERS = 2
 """...with at least this many markers per turn at its end, not fewer than at its start."""
 SIGN_OFF_TURNS = 3
 ATTRACTOR_WINDOW = 3
-ATTRACTOR_CATEGORIES = 3
+ATTRACTOR_MIN_CATEGORIES = 3
 """Spiritual attractor: in a window of ATTRACTOR_WINDOW turns, at least this many of the four
 vocabularies appear..."""
 ATTRACTOR_MIN_MARKERS = 6
 """...with at least this many markers, and more than in the conversation's first window."""
 NEAR_EMPTY_CHARACTERS = 3
 """A message with fewer letters and digits than this is empty or near-empty."""
+ENOUGH_CHARACTERS = re.compile(r"[^\W_](?:.*?[^\W_]){2}", re.DOTALL)
+"""Matches a text holding NEAR_EMPTY_CHARACTERS letters or digits."""
 
 
-def _first_match(pattern: re.Pattern[str], text: str) -> str:
-    found = pattern.search(text)
-    if found is None:
+def _quote_hit(conversation: ConversationText, index: int, categories: tuple[str, ...]) -> str:
+    """A quote around the message's first word of one of ``categories``."""
+    text = conversation.messages[index].text
+    spans = [s for c in categories if (s := conversation.first_hit(index, c)) is not None]
+    if not spans:
         return quote(text)
-    start = max(0, found.start() - 30)
-    return quote(text, start, found.end() + 30)
+    start, end = min(spans)
+    return quote(text, max(0, start - 30), end + 30)
 
 
-def _both_agents_per_turn(
-    conversation: ConversationText, pattern: re.Pattern[str]
+def _per_turn(
+    conversation: ConversationText, categories: tuple[str, ...]
 ) -> tuple[list[int], list[bool], list[int]]:
     """Turns, whether both agents' messages match, and the number of matches per turn."""
-    turns, both, counts = [], [], []
+    counts = conversation.lexicon_counts
+    turns, both, totals = [], [], []
     for turn, indexes in conversation.by_turn().items():
-        matches = [len(pattern.findall(conversation.messages[i].text)) for i in indexes]
+        matches = [sum(counts[i].get(c, 0) for c in categories) for i in indexes]
         turns.append(turn)
         both.append(len(indexes) == 2 and all(matches))
-        counts.append(sum(matches))
-    return turns, both, counts
+        totals.append(sum(matches))
+    return turns, both, totals
 
 
 def _evidence(
-    conversation: ConversationText, turns: list[int], pattern: re.Pattern[str]
+    conversation: ConversationText, turns: list[int], categories: tuple[str, ...]
 ) -> tuple[Evidence, ...]:
     wanted = set(turns)
+    counts = conversation.lexicon_counts
     return tuple(
-        Evidence(m.turn, m.agent, _first_match(pattern, m.text))
-        for m in conversation.messages
-        if m.turn in wanted and pattern.search(m.text)
+        Evidence(m.turn, m.agent, _quote_hit(conversation, i, categories))
+        for i, m in enumerate(conversation.messages)
+        if m.turn in wanted and any(counts[i].get(c) for c in categories)
     )
 
 
 def gratitude_spiral(conversation: ConversationText) -> list[Finding]:
     """Both agents thank and praise each other turn after turn, no less at the end."""
-    turns, both, counts = _both_agents_per_turn(conversation, GRATITUDE)
+    turns, both, counts = _per_turn(conversation, ("gratitude",))
     findings = []
     for first, last in runs(both, SPIRAL_TURNS):
         if counts[last] < max(SPIRAL_MIN_MARKERS, counts[first]):
@@ -108,7 +90,7 @@ def gratitude_spiral(conversation: ConversationText) -> list[Finding]:
                 episode[0],
                 episode[-1],
                 clamp(per_message / 4),
-                _evidence(conversation, episode, GRATITUDE),
+                _evidence(conversation, episode, ("gratitude",)),
             )
         )
     return findings
@@ -116,7 +98,7 @@ def gratitude_spiral(conversation: ConversationText) -> list[Finding]:
 
 def sign_off_loop(conversation: ConversationText) -> list[Finding]:
     """Both agents say goodbye turn after turn, and the conversation goes on."""
-    turns, both, _ = _both_agents_per_turn(conversation, SIGN_OFF)
+    turns, both, _ = _per_turn(conversation, ("sign_off",))
     return [
         Finding(
             "sign_off_loop",
@@ -124,7 +106,7 @@ def sign_off_loop(conversation: ConversationText) -> list[Finding]:
             turns[first],
             turns[last],
             clamp((last - first + 1) / (2 * SIGN_OFF_TURNS)),
-            _evidence(conversation, turns[first : last + 1], SIGN_OFF),
+            _evidence(conversation, turns[first : last + 1], ("sign_off",)),
         )
         for first, last in runs(both, SIGN_OFF_TURNS)
     ]
@@ -137,27 +119,24 @@ def spiritual_attractor(conversation: ConversationText) -> list[Finding]:
     turns = list(by_turn)
     if len(turns) < ATTRACTOR_WINDOW:
         return []
+    message_counts = conversation.lexicon_counts
     counts = [
-        {
-            name: sum(len(p.findall(conversation.messages[i].text)) for i in by_turn[turn])
-            for name, p in ATTRACTOR.items()
-        }
+        {c: sum(message_counts[i].get(c, 0) for i in by_turn[turn]) for c in ATTRACTOR_CATEGORIES}
         for turn in turns
     ]
 
     def window(start: int) -> tuple[int, int]:
-        totals = {name: sum(c[name] for c in counts[start : start + ATTRACTOR_WINDOW])
-                  for name in ATTRACTOR}  # fmt: skip
-        return sum(v > 0 for v in totals.values()), sum(totals.values())
+        totals = [sum(c[name] for c in counts[start : start + ATTRACTOR_WINDOW])
+                  for name in ATTRACTOR_CATEGORIES]  # fmt: skip
+        return sum(v > 0 for v in totals), sum(totals)
 
     opening = window(0)[1]
-    starts = range(len(turns) - ATTRACTOR_WINDOW + 1)
     hot = [False] * len(turns)
     present: dict[int, int] = {}
-    for start in starts:
+    for start in range(len(turns) - ATTRACTOR_WINDOW + 1):
         categories, markers = window(start)
         if (
-            categories >= ATTRACTOR_CATEGORIES
+            categories >= ATTRACTOR_MIN_CATEGORIES
             and markers >= ATTRACTOR_MIN_MARKERS
             and (start == 0 or markers > opening)
         ):
@@ -167,12 +146,12 @@ def spiritual_attractor(conversation: ConversationText) -> list[Finding]:
                 hot[start + offset] = True
                 present[start + offset] = max(present.get(start + offset, 0), categories)
     findings = []
-    combined = re.compile("|".join(f"(?:{p.pattern})" for p in ATTRACTOR.values()), re.IGNORECASE)
     for first, last in runs(hot, ATTRACTOR_WINDOW - 1):
         episode = turns[first : last + 1]
         markers = sum(sum(c.values()) for c in counts[first : last + 1])
         categories = max(present[i] for i in range(first, last + 1))
-        strength = categories / len(ATTRACTOR) * min(1.0, markers / (len(episode) * 2 * 4))
+        share = categories / len(ATTRACTOR_CATEGORIES)
+        strength = share * min(1.0, markers / (len(episode) * 2 * 4))
         findings.append(
             Finding(
                 "spiritual_attractor",
@@ -180,7 +159,7 @@ def spiritual_attractor(conversation: ConversationText) -> list[Finding]:
                 episode[0],
                 episode[-1],
                 clamp(strength),
-                _evidence(conversation, episode, combined),
+                _evidence(conversation, episode, ATTRACTOR_CATEGORIES),
             )
         )
     return findings
@@ -189,25 +168,27 @@ def spiritual_attractor(conversation: ConversationText) -> list[Finding]:
 def stop_tokens(conversation: ConversationText) -> list[Finding]:
     """A message that ends the conversation in words: ``^C^C``, ``END``, "this
     conversation is over" (the Backrooms runs end on ``^C^C``)."""
-    return [
-        Finding(
-            "stop_token",
-            "1",
-            m.turn,
-            m.turn,
-            1.0,
-            (Evidence(m.turn, m.agent, _first_match(STOP_TOKEN, m.text)),),
-        )
-        for m in conversation.messages
-        if STOP_TOKEN.search(m.text)
-    ]
+    findings = []
+    for message in conversation.messages:
+        found = _stop_token(message.text)
+        if found is not None:
+            span = quote(message.text, max(0, found.start() - 30), found.end() + 30)
+            evidence = (Evidence(message.turn, message.agent, span),)
+            findings.append(Finding("stop_token", "1", message.turn, message.turn, 1.0, evidence))
+    return findings
+
+
+def _stop_token(text: str) -> re.Match[str] | None:
+    if len(text) > SHORT and not any(hint in text.lower() for hint in STOP_HINTS):
+        return None
+    return STOP_TOKEN.search(text)
 
 
 def empty_turns(conversation: ConversationText) -> list[Finding]:
     """Messages with (nearly) nothing in them, one finding per run of them (a stop token
     such as ``^C^C`` is reported as one, not as an empty turn)."""
     near_empty = [
-        sum(c.isalnum() for c in m.text) < NEAR_EMPTY_CHARACTERS and not STOP_TOKEN.search(m.text)
+        ENOUGH_CHARACTERS.search(m.text) is None and _stop_token(m.text) is None
         for m in conversation.messages
     ]
     findings = []

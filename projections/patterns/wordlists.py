@@ -3,6 +3,7 @@ that language), loaded once per language."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 
@@ -32,7 +33,11 @@ def known_share(words: Sequence[str], language: str) -> float:
     if not words:
         return 1.0
     vocab = vocabulary(language)
-    return sum(_known(w, vocab) for w in words) / len(words)
+    known = 0
+    for word, times in Counter(words).items():
+        if _known(word, vocab):
+            known += times
+    return known / len(words)
 
 
 def unknown_words(words: Sequence[str], language: str) -> list[str]:
