@@ -49,7 +49,7 @@ def test_each_problem_names_the_key_the_line_and_what_is_allowed(tmp_path):
             f"{source} line 8: first_speaker: Input should be 'a' or 'b' (got 'c')",
             f"{source} line 9: extra: unknown key; allowed: name, agents, awareness, prompt, "
             "turns, repetitions, parallel, convergence, first_speaker, seed, base_url, "
-            "choose_names, store, output",
+            "choose_names, stop_on, stop_on_pattern, store, output",
         ]
     )
 
