@@ -45,9 +45,8 @@ def replace_findings(connection: duckdb.DuckDBPyConnection, batch: Batch) -> int
             "(SELECT conversation_id FROM finding_conversations)"
         )
         messages = connection.execute(
-            "SELECT CAST(conversation_id AS VARCHAR), turn, agent, text FROM messages "
-            "WHERE CAST(conversation_id AS VARCHAR) IN "
-            "(SELECT conversation_id FROM finding_conversations) "
+            "SELECT conversation_id, turn, agent, text FROM messages "
+            "WHERE conversation_id IN (SELECT conversation_id FROM finding_conversations) "
             "ORDER BY conversation_id, position"
         ).fetchall()
     finally:

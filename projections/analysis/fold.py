@@ -86,6 +86,11 @@ def canonical_id(raw_id: str) -> str:
     return known
 
 
+def _optional_id(raw_id: str | None) -> str | None:
+    """An id another event names (experiment, parent), in the same form as every id."""
+    return None if raw_id is None else canonical_id(raw_id)
+
+
 Loader = Callable[[str, set[str]], Mapping[str, Row]]
 """Reads the current rows of ("conversation" | "experiment", ids) from the database."""
 
@@ -202,8 +207,8 @@ def _started(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> 
     batch.conversations[cid] = {
         "conversation_id": cid,
         "name": s.get("name"),
-        "experiment_id": s.get("experiment_id"),
-        "parent_conversation_id": s.get("parent_conversation_id"),
+        "experiment_id": _optional_id(s.get("experiment_id")),
+        "parent_conversation_id": _optional_id(s.get("parent_conversation_id")),
         "branch_turn": s.get("branch_turn"),
         "seed": s.get("seed"),
         "started_at": s.get("timestamp"),
@@ -217,12 +222,14 @@ def _started(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> 
         "agent_a_model": a.get("model"),
         "agent_a_provider": a.get("provider"),
         "agent_a_temperature": a.get("temperature"),
+        "agent_a_max_tokens": a.get("max_tokens"),
         "agent_a_input_price": a.get("input_price_per_million"),
         "agent_a_output_price": a.get("output_price_per_million"),
         "agent_b_name": b.get("display_name"),
         "agent_b_model": b.get("model"),
         "agent_b_provider": b.get("provider"),
         "agent_b_temperature": b.get("temperature"),
+        "agent_b_max_tokens": b.get("max_tokens"),
         "agent_b_input_price": b.get("input_price_per_million"),
         "agent_b_output_price": b.get("output_price_per_million"),
         "convergence_threshold": s.get("convergence_threshold"),
@@ -418,6 +425,7 @@ def _experiment_created(batch: Batch, eid: str, position: int, s: Row, row: Row 
         "name": s.get("name"),
         "created_at": s.get("timestamp"),
         "status": "running",
+        "seed": (s.get("settings") or {}).get("seed"),
         "parallel": s.get("parallel"),
         "scheduled": 0,
         "finished": 0,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from projections.analysis.schema import TABLES, VIEWS
+from projections.analysis.schema import TABLES, VIEWS, table_query
 
 
 def export_parquet(database: Path | str, directory: Path) -> list[Path]:
@@ -20,9 +20,8 @@ def export_parquet(database: Path | str, directory: Path) -> list[Path]:
         for name in (*TABLES, *VIEWS):
             target = directory / f"{name}.parquet"
             partial = directory / f".{name}.parquet.tmp"
-            order = "ORDER BY position" if name in ("events", "messages", "turns", "errors") else ""
             connection.execute(
-                f"COPY (SELECT * FROM {name} {order}) TO '{_quoted(partial)}' (FORMAT parquet)"
+                f"COPY ({table_query(name)}) TO '{_quoted(partial)}' (FORMAT parquet)"
             )
             os.replace(partial, target)
             written.append(target)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from projections.metrics.turn import COLUMNS
 
-SCHEMA_VERSION = 2
-"""2: the findings table of the pattern detectors."""
+SCHEMA_VERSION = 3
+"""2: the findings table of the pattern detectors. 3: every id is VARCHAR (canonical
+lower-case text, which pandas, polars, Arrow and Parquet all join alike); max_tokens per
+agent; the experiment's seed."""
 
 STATE_TABLE = """
 CREATE TABLE IF NOT EXISTS projection_state (
@@ -26,7 +28,7 @@ TABLES: dict[str, str] = {
     "events": """
         CREATE TABLE events (
             position BIGINT NOT NULL,
-            aggregate_id UUID NOT NULL,
+            aggregate_id VARCHAR NOT NULL,
             version BIGINT NOT NULL,
             type VARCHAR NOT NULL,
             topic VARCHAR NOT NULL,
@@ -35,7 +37,7 @@ TABLES: dict[str, str] = {
         )""",
     "conversations": """
         CREATE TABLE conversations (
-            conversation_id UUID NOT NULL,
+            conversation_id VARCHAR NOT NULL,
             name VARCHAR,
             experiment_id VARCHAR,
             parent_conversation_id VARCHAR,
@@ -52,12 +54,14 @@ TABLES: dict[str, str] = {
             agent_a_model VARCHAR,
             agent_a_provider VARCHAR,
             agent_a_temperature DOUBLE,
+            agent_a_max_tokens INTEGER,
             agent_a_input_price DOUBLE,
             agent_a_output_price DOUBLE,
             agent_b_name VARCHAR,
             agent_b_model VARCHAR,
             agent_b_provider VARCHAR,
             agent_b_temperature DOUBLE,
+            agent_b_max_tokens INTEGER,
             agent_b_input_price DOUBLE,
             agent_b_output_price DOUBLE,
             convergence_threshold DOUBLE,
@@ -75,7 +79,7 @@ TABLES: dict[str, str] = {
         )""",
     "turns": """
         CREATE TABLE turns (
-            conversation_id UUID NOT NULL,
+            conversation_id VARCHAR NOT NULL,
             turn INTEGER NOT NULL,
             convergence DOUBLE,
             completed_at TIMESTAMPTZ,
@@ -83,7 +87,7 @@ TABLES: dict[str, str] = {
         )""",
     "messages": """
         CREATE TABLE messages (
-            conversation_id UUID NOT NULL,
+            conversation_id VARCHAR NOT NULL,
             turn INTEGER NOT NULL,
             agent VARCHAR NOT NULL,
             model VARCHAR,
@@ -100,7 +104,7 @@ TABLES: dict[str, str] = {
         )""",
     "errors": """
         CREATE TABLE errors (
-            conversation_id UUID NOT NULL,
+            conversation_id VARCHAR NOT NULL,
             type VARCHAR NOT NULL,
             agent VARCHAR,
             provider VARCHAR,
@@ -114,10 +118,11 @@ TABLES: dict[str, str] = {
         )""",
     "experiments": """
         CREATE TABLE experiments (
-            experiment_id UUID NOT NULL,
+            experiment_id VARCHAR NOT NULL,
             name VARCHAR,
             created_at TIMESTAMPTZ,
             status VARCHAR NOT NULL,
+            seed BIGINT,
             parallel INTEGER,
             scheduled INTEGER NOT NULL,
             finished INTEGER NOT NULL,
@@ -128,7 +133,7 @@ TABLES: dict[str, str] = {
             last_position BIGINT NOT NULL
         )""",
     "turn_metrics": "CREATE TABLE turn_metrics (\n"
-    "            conversation_id UUID NOT NULL,\n"
+    "            conversation_id VARCHAR NOT NULL,\n"
     "            turn INTEGER NOT NULL,\n"
     "            metrics_version VARCHAR NOT NULL,\n"
     + ",\n".join(f"            {column} DOUBLE" for column in COLUMNS)
@@ -167,3 +172,11 @@ VIEWS: dict[str, str] = {
 
 # Rows of these tables are replaced (delete + insert) when a later event changes them.
 UPSERT_KEYS = {"conversations": "conversation_id", "experiments": "experiment_id"}
+
+ORDERED_BY_POSITION = ("events", "messages", "turns", "errors")
+
+
+def table_query(name: str) -> str:
+    """Every row of a table or view, in log order where the rows have one (as exported)."""
+    order = " ORDER BY position" if name in ORDERED_BY_POSITION else ""
+    return f"SELECT * FROM {name}{order}"

@@ -103,9 +103,8 @@ def insert_turn_metrics(
     connection.register("metric_conversations", wanted)
     try:
         messages = connection.execute(
-            "SELECT CAST(conversation_id AS VARCHAR), turn, agent, text FROM messages "
-            "WHERE conversation_id IN "
-            "(SELECT CAST(conversation_id AS UUID) FROM metric_conversations) "
+            "SELECT conversation_id, turn, agent, text FROM messages "
+            "WHERE conversation_id IN (SELECT conversation_id FROM metric_conversations) "
             "ORDER BY conversation_id, position"
         ).fetchall()
     finally:

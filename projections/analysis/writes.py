@@ -11,14 +11,13 @@ import json
 import operator
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventlog.batches import EventBatch
-from projections.analysis.fold import Batch, Row
+from projections.analysis.fold import Batch, Row, canonical_id
 from projections.analysis.schema import UPSERT_KEYS
 
 # The codec writes an event's timestamp first; reading it from there is three times faster
@@ -75,16 +74,16 @@ class ArrowRows:
 
 def _events_table(stored: pa.Table) -> pa.Table:
     """The ``events`` columns but the timestamp, typed as DuckDB takes them without
-    casting: ids as Arrow UUIDs, states as Arrow JSON (checked to be UTF-8 here)."""
+    casting: ids as canonical text, states as Arrow JSON (checked to be UTF-8 here)."""
     topics = pc.dictionary_encode(stored["topic"]).combine_chunks()
     types = pa.array([t.rsplit(".", 1)[-1] for t in topics.dictionary.to_pylist()], pa.string())
     ids = pc.dictionary_encode(stored["aggregate_id"]).combine_chunks()
-    uuids = pa.array([UUID(i).bytes for i in ids.dictionary.to_pylist()], pa.binary(16))
+    canonical = pa.array(map(canonical_id, ids.dictionary.to_pylist()), pa.string())
     data = pc.cast(stored["state"], pa.string())
     return pa.table(
         {
             "position": stored["position"],
-            "aggregate_id": pa.ExtensionArray.from_storage(pa.uuid(), uuids.take(ids.indices)),
+            "aggregate_id": canonical.take(ids.indices),
             "version": stored["version"],
             "topic": stored["topic"],
             "type": types.take(topics.indices),
@@ -132,12 +131,12 @@ def load_arrow(connection: duckdb.DuckDBPyConnection, table: str, sql: str, data
 def existing_rows(
     connection: duckdb.DuckDBPyConnection, table: str, ids: set[str]
 ) -> dict[str, Row]:
-    """The current rows of ``ids`` (timestamps and ids as text, as the fold writes them)."""
+    """The current rows of ``ids`` (timestamps as text, as the fold writes them)."""
     if not ids:
         return {}
     key = UPSERT_KEYS[table]
     columns = [
-        f"CAST({name} AS VARCHAR) AS {name}" if kind in ("UUID", "TIMESTAMP WITH TIME ZONE", "JSON")
+        f"CAST({name} AS VARCHAR) AS {name}" if kind in ("TIMESTAMP WITH TIME ZONE", "JSON")
         else name
         for name, kind in connection.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
@@ -150,8 +149,7 @@ def existing_rows(
     connection.register("wanted_keys", keys)
     try:
         cursor = connection.execute(
-            f"SELECT {', '.join(columns)} FROM {table} "
-            f"WHERE {key} IN (SELECT CAST(key AS UUID) FROM wanted_keys)"
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {key} IN (SELECT key FROM wanted_keys)"
         )
         names = [d[0] for d in cursor.description or []]
         found = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
@@ -209,7 +207,7 @@ def _upsert(
         load_arrow(
             connection,
             table,
-            f"DELETE FROM {table} WHERE {key} IN (SELECT CAST(key AS UUID) FROM {{source}})",
+            f"DELETE FROM {table} WHERE {key} IN (SELECT key FROM {{source}})",
             pa.table({"key": sorted(existing)}),
         )
     _insert(connection, table, data)
