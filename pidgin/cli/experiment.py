@@ -88,8 +88,9 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     "--seed",
     type=int,
     default=None,
-    help="Conversation i gets seed+i: recorded, and given to models that sample "
-    "from a seed (local models, OpenAI, Gemini, Ollama), so repeats differ but can be rerun.",
+    help="The experiment seed (default: drawn at random); each conversation's own seed "
+    "is derived from it and recorded, and given to models that sample from a seed (local "
+    "models, OpenAI, Gemini, Ollama): repeats differ, and the same --seed reruns them.",
 )
 @click.option(
     "--base-url",
@@ -145,6 +146,7 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     total = f"{spec.repetitions} conversations of {spec.turns} turns"
     if options["foreground"]:
         click.echo(f"Experiment {name} ({created.id}): {total}, in the foreground.")
+        click.echo(f"Seed {settings['seed']} (--seed {settings['seed']} reruns it).")
         _run_here(url, created.id, output, quiet=options["quiet"] or spec.parallel > 1)
         return
     from pidgin.experiments.daemon import spawn_daemon
@@ -153,6 +155,7 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     pid = spawn_daemon(url, created.id, output)
     click.echo(f"Started experiment {name}: {total}, in the background (pid {pid}).")
     click.echo(f"  id:      {created.id}")
+    click.echo(f"  seed:    {settings['seed']} (--seed {settings['seed']} reruns it)")
     click.echo(f"  status:  pidgin experiment status {str(created.id)[:8]} --watch{_where(ctx)}")
     click.echo(f"  follow:  pidgin experiment attach {str(created.id)[:8]}{_where(ctx)}")
     click.echo(f"  log:     {log_path(output, created.id)}")

@@ -3,6 +3,8 @@ and each conversation created from them."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +13,28 @@ import msgspec
 from pidgin.domain import AGENT_IDS, AgentId, AgentSpec, Conversation
 from pidgin.experiments.awareness import DEFAULT_AWARENESS
 from pidgin.experiments.spec import ExperimentSpec
+
+SEED_LIMIT = 2**63
+"""Seeds are in 0..2**63-1, what every API that takes one (and DuckDB's BIGINT) holds."""
+SEED_DERIVATION = "sha256"
+"""Recorded in the settings: how conversation i's seed follows from the experiment's."""
+
+
+def derived_seed(experiment_seed: int, index: int) -> int:
+    """Conversation ``index``'s seed: SHA-256 of the experiment seed and the index, mod
+    2**63, so neighbouring seeds give unrelated conversations and none overflows."""
+    digest = hashlib.sha256(f"pidgin-seed:{experiment_seed}:{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % SEED_LIMIT
+
+
+def conversation_seed(settings: dict[str, Any], index: int) -> int | None:
+    """The seed conversation ``index`` of an experiment with these settings starts with."""
+    seed = settings.get("seed")
+    if seed is None:
+        return None  # an experiment recorded before seeds were always drawn
+    if settings.get("seed_derivation") == SEED_DERIVATION:
+        return derived_seed(int(seed), index)
+    return int(seed) + index  # an experiment recorded before: as its first runner did
 
 
 def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> dict[str, Any]:
@@ -49,7 +73,9 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         "convergence_profile": convergence.profile,
         "injections": agents.injections,
         "choose_names": spec.choose_names,
-        "seed": spec.seed,
+        # Drawn when not given, and recorded: a rerun with --seed SEED repeats the experiment.
+        "seed": spec.seed if spec.seed is not None else secrets.randbelow(SEED_LIMIT),
+        "seed_derivation": SEED_DERIVATION,
         "stop_regexes": spec.stop_on,
         "stop_patterns": spec.stop_on_pattern,
     }
@@ -69,7 +95,6 @@ def new_conversation(
     """The experiment's ``index``-th conversation, with its scheduled id."""
     from projections.metrics import parse_weights
 
-    seed = settings.get("seed")
     profile, weights = parse_weights(settings.get("convergence_profile", "balanced"))
     return Conversation.start(
         AgentSpec.from_dict(settings["agent_a"]),
@@ -79,7 +104,7 @@ def new_conversation(
         first_speaker="b" if settings["first_speaker"] == "b" else "a",
         convergence_threshold=settings["convergence_threshold"],
         name=f"{experiment_name} #{index + 1}",
-        seed=None if seed is None else seed + index,
+        seed=conversation_seed(settings, index),
         conversation_id=conversation_id,
         experiment_id=str(experiment_id),
         injections=settings.get("injections", []),
