@@ -39,6 +39,7 @@ def build_agents(
     confirm: Callable[[str], bool] = _refuse,
     temperatures: Mapping[AgentId, float | None] | None = None,
     awareness: Mapping[AgentId, str] | None = None,
+    max_tokens: Mapping[AgentId, int | None] | None = None,
 ) -> Agents:
     """Resolve both models (a clear error for unknown ones) and create their providers.
 
@@ -48,7 +49,8 @@ def build_agents(
     servers or models fail here, before anything is recorded. ``base_url`` is for
     openai-compatible agents. ``temperatures`` overrides ``temperature`` per agent;
     ``awareness`` maps each agent to its own preset or awareness file, so each agent gets
-    only its own system prompt.
+    only its own system prompt. ``max_tokens`` caps each agent's replies (absent: the
+    provider's default).
     """
     info = {"a": resolve_model(model_a), "b": resolve_model(model_b)}
     if base_url and all(entry.provider != "openai-compatible" for entry in info.values()):
@@ -69,6 +71,7 @@ def build_agents(
             provider=entry.provider,
             display_name=names[agent],
             temperature=(temperatures or {}).get(agent, temperature),
+            max_tokens=(max_tokens or {}).get(agent),
             input_price_per_million=entry.input_price_per_million,
             output_price_per_million=entry.output_price_per_million,
             base_url=shareable_base_url(own_url),

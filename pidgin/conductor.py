@@ -150,7 +150,12 @@ class Conductor:
             await self._respect_rate_limit(conversation, agent, provider.name, pacing, estimate)
             try:
                 reply = await stream_reply(
-                    provider, history, spec.temperature, publish, conversation.seed
+                    provider,
+                    history,
+                    spec.temperature,
+                    publish,
+                    conversation.seed,
+                    spec.max_tokens,
                 )
             except ProviderError as error:
                 retry = pacing.retry.should_retry(error, attempt)

@@ -100,6 +100,16 @@ def total_cost(view: ConversationView) -> float | None:
     return costs.conversation_cost(view.agents, {a: view.tokens(a) for a in view.agents})
 
 
+def _max_tokens_row(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """The agents' reply limits, when either has one (recorded only when set)."""
+    if a.get("max_tokens") is None and b.get("max_tokens") is None:
+        return []
+    limits = [
+        f"{agent['max_tokens']:,}" if agent.get("max_tokens") else "default" for agent in (a, b)
+    ]
+    return [f"| Max tokens | {limits[0]} | {limits[1]} |"]
+
+
 def render_markdown(view: ConversationView) -> str:
     """A readable transcript with a header of settings and totals."""
     a, b = view.agents["a"], view.agents["b"]
@@ -115,6 +125,7 @@ def render_markdown(view: ConversationView) -> str:
         f"| Name | {view.agent_name('a')} | {view.agent_name('b')} |",
         f"| Model | {a['model']} | {b['model']} |",
         f"| Temperature | {_temperature(a['temperature'])} | {_temperature(b['temperature'])} |",
+        *_max_tokens_row(a, b),
         f"| Tokens in / out | {in_a:,} / {out_a:,} | {in_b:,} / {out_b:,} |",
         f"| Cost | {format_dollars(agent_cost(view, 'a'))} "
         f"| {format_dollars(agent_cost(view, 'b'))} |",

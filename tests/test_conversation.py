@@ -110,6 +110,7 @@ class FailingProvider:
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         yield "partial "
         raise ProviderError("connection reset", status=503, retryable=True)

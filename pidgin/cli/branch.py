@@ -126,6 +126,7 @@ def _start_branch(
             for agent in ("a", "b")
         },
         awareness=choices,
+        max_tokens={agent: old[agent].max_tokens for agent in ("a", "b")},
     )
     specs = dict(agents.specs)
     injections = agents.injections

@@ -9,6 +9,7 @@ import click
 
 from pidgin.cli.awareness_options import awareness_choices, awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.conversation_options import agent_options, per_agent
 from pidgin.cli.stop_options import stop_options
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
@@ -52,6 +53,7 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     default=None,
     help="Sampling temperature for both agents (default: the provider's own).",
 )
+@agent_options
 @click.option(
     "--first-speaker",
     type=click.Choice(["a", "b"]),
@@ -132,6 +134,11 @@ def chat(
     prompt: str,
     turns: int,
     temperature: float | None,
+    temperature_a: float | None,
+    temperature_b: float | None,
+    max_tokens: int | None,
+    max_tokens_a: int | None,
+    max_tokens_b: int | None,
     first_speaker: str,
     name: str | None,
     seed: int | None,
@@ -193,6 +200,8 @@ def chat(
         assume_yes=yes,
         confirm=click.confirm,
         awareness=awareness_choices(awareness, awareness_a, awareness_b),
+        temperatures=per_agent(temperature, temperature_a, temperature_b),
+        max_tokens=per_agent(max_tokens, max_tokens_a, max_tokens_b),
     )
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)

@@ -10,6 +10,7 @@ import click
 
 from pidgin.cli.awareness_options import awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.conversation_options import agent_options, convergence_options
 from pidgin.cli.stop_options import stop_options
 
 STOP_WAIT_SECONDS = 120.0
@@ -27,7 +28,13 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
     "awareness_a": ("agents", "a", "awareness"),
     "awareness_b": ("agents", "b", "awareness"),
     "first_speaker": ("first_speaker",),
+    "temperature_a": ("agents", "a", "temperature"),
+    "temperature_b": ("agents", "b", "temperature"),
+    "max_tokens_a": ("agents", "a", "max_tokens"),
+    "max_tokens_b": ("agents", "b", "max_tokens"),
     "convergence_threshold": ("convergence", "threshold"),
+    "convergence_action": ("convergence", "action"),
+    "convergence_profile": ("convergence", "profile"),
     "seed": ("seed",),
     "base_url": ("base_url",),
     "choose_names": ("choose_names",),
@@ -81,9 +88,11 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     help="Run up to this many conversations at once (default: one after another).",
 )
 @click.option("--temperature", type=click.FloatRange(0.0, 2.0), default=None)
+@agent_options
 @awareness_options
 @click.option("--first-speaker", type=click.Choice(["a", "b"]), default="a", show_default=True)
 @click.option("--convergence-threshold", type=click.FloatRange(0.0, 1.0), default=None)
+@convergence_options
 @click.option(
     "--seed",
     type=int,
@@ -124,12 +133,13 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
         if not spec_file.is_file():
             raise click.BadParameter(f"{spec_file} does not exist", param_hint="SPEC")
         data = load_spec(spec_file).model_dump(exclude_unset=True)
+    for both in ("temperature", "max_tokens"):  # first: an agent's own option overrides
+        if _given(ctx, both):
+            _set(data, ("agents", "a", both), options[both])
+            _set(data, ("agents", "b", both), options[both])
     for option, path in OVERRIDES.items():
         if _given(ctx, option) or (spec_file is None and options[option] is not None):
             _set(data, path, options[option])
-    if _given(ctx, "temperature"):
-        _set(data, ("agents", "a", "temperature"), options["temperature"])
-        _set(data, ("agents", "b", "temperature"), options["temperature"])
     spec = ExperimentSpec.model_validate(data)
 
     output: Path = options["output"]

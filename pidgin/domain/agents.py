@@ -24,6 +24,10 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     system_prompt: str | None = None
     temperature: float | None = None
+    max_tokens: int | None = None
+    """The longest reply the agent's provider may send, in tokens (None: the provider's own
+    default). Written in the event only when set, so agents recorded without it read as
+    before and their transcripts stay byte for byte the same."""
     input_price_per_million: float | None = None
     """US dollars per million input tokens, copied from the registry when the conversation
     started, so costs shown later never depend on today's registry (None: unknown)."""
@@ -34,7 +38,10 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     resuming reaches the same server; never with credentials (see shareable_base_url)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return msgspec.to_builtins(self)  # type: ignore[no-any-return]
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        if data["max_tokens"] is None:
+            del data["max_tokens"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentSpec:

@@ -55,6 +55,7 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         assume_yes=assume_yes,
         temperatures={agent: per_agent[agent].temperature for agent in AGENT_IDS},
         awareness=awareness,
+        max_tokens={agent: per_agent[agent].max_tokens for agent in AGENT_IDS},
     )
     specs: dict[AgentId, AgentSpec] = dict(agents.specs)
     for agent in AGENT_IDS:

@@ -23,6 +23,8 @@ class _Strict(BaseModel):
 class AgentSettings(_Strict):
     model: str = "local:test"
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    """The longest reply, in tokens (default: the provider's own)."""
     awareness: str | None = None
     """A preset (none, basic, firm, research, backrooms) or an awareness YAML file."""
     system_prompt: str | None = None

@@ -37,12 +37,15 @@ class AnthropicProvider(ReportsUsage):
         )
 
     def _request(
-        self, messages: Sequence[ChatMessage], temperature: float | None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None,
+        max_tokens: int | None = None,
     ) -> dict[str, Any]:
         system = "\n\n".join(m.content for m in messages if m.role == "system")
         request: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": self.max_tokens,
+            "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
             "messages": [
                 {"role": m.role, "content": m.content} for m in messages if m.role != "system"
             ],
@@ -60,6 +63,7 @@ class AnthropicProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,  # the Messages API has no seed
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         tokens_in = tokens_out = 0
@@ -68,7 +72,9 @@ class AnthropicProvider(ReportsUsage):
         thinking: list[str] = []
         finished = False
         try:
-            stream = await self._client.messages.create(**self._request(messages, temperature))
+            stream = await self._client.messages.create(
+                **self._request(messages, temperature, max_tokens)
+            )
             async for event in stream:
                 if event.type == "message_start":
                     tokens_in = event.message.usage.input_tokens

@@ -90,6 +90,8 @@ class Provider(Protocol):
 
     ``seed`` is the conversation's recorded seed: providers whose model can sample from a
     seed pass it on (local models, OpenAI, Gemini, Ollama); the others ignore it.
+    ``max_tokens`` caps the reply's length (None: the provider's own default); every
+    provider sends it in its API's own field.
     """
 
     name: str
@@ -103,6 +105,7 @@ class Provider(Protocol):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]: ...
 
 

@@ -50,11 +50,15 @@ class GoogleProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         system = "\n\n".join(m.content for m in messages if m.role == "system") or None
         config = types.GenerateContentConfig(
-            system_instruction=system, temperature=temperature, seed=seed
+            system_instruction=system,
+            temperature=temperature,
+            seed=seed,
+            max_output_tokens=max_tokens,
         )
         tokens_in = tokens_out = 0
         model = self.model

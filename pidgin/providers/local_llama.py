@@ -94,14 +94,14 @@ class LocalLlamaProvider(ReportsUsage):
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def _chunks(
-        self, messages: Sequence[ChatMessage], temperature: float, seed: int
+        self, messages: Sequence[ChatMessage], temperature: float, seed: int, max_tokens: int
     ) -> Iterator[Any]:
         self._llm.set_seed(seed)  # The same state for every reply: temperature 0 is greedy.
         return iter(
             self._llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 temperature=temperature,
-                max_tokens=MAX_REPLY_TOKENS,
+                max_tokens=max_tokens,
                 stream=True,
                 seed=seed,
             )
@@ -112,6 +112,7 @@ class LocalLlamaProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         chosen = DEFAULT_TEMPERATURE if temperature is None else temperature
@@ -120,7 +121,11 @@ class LocalLlamaProvider(ReportsUsage):
         finish_reason: str | None = None
         try:
             chunks = await asyncio.to_thread(
-                self._chunks, messages, chosen, SEED if seed is None else seed
+                self._chunks,
+                messages,
+                chosen,
+                SEED if seed is None else seed,
+                MAX_REPLY_TOKENS if max_tokens is None else max_tokens,
             )
             while (chunk := await asyncio.to_thread(next, chunks, done)) is not done:
                 choice = chunk["choices"][0]

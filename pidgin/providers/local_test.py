@@ -7,7 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 
 from pidgin.domain.messages import ChatMessage
 from pidgin.providers.base import ReportsUsage, ResponseUsage
-from pidgin.providers.local_test_text import compose_reply, count_tokens, split_into_chunks
+from pidgin.providers.local_test_text import (
+    cap_tokens,
+    compose_reply,
+    count_tokens,
+    split_into_chunks,
+)
 
 
 class LocalTestProvider(ReportsUsage):
@@ -23,9 +28,11 @@ class LocalTestProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
-        reply = compose_reply(messages, temperature, seed)
+        whole = compose_reply(messages, temperature, seed)
+        reply = whole if max_tokens is None else cap_tokens(whole, max_tokens)
         for chunk in split_into_chunks(reply):
             await asyncio.sleep(0)  # Let the event loop (live view, Ctrl+C) run between chunks.
             yield chunk
@@ -33,5 +40,5 @@ class LocalTestProvider(ReportsUsage):
             tokens_in=sum(count_tokens(m.content) for m in messages),
             tokens_out=count_tokens(reply),
             model=f"local:{self.model}",
-            stop_reason="end_turn",
+            stop_reason="end_turn" if reply == whole else "max_tokens",
         )

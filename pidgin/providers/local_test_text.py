@@ -273,6 +273,14 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+def cap_tokens(text: str, max_tokens: int) -> str:
+    """``text`` cut after its first ``max_tokens`` tokens (as :func:`count_tokens` counts)."""
+    for index, match in enumerate(_TOKEN.finditer(text)):
+        if index + 1 == max_tokens:
+            return text[: match.end()]
+    return text
+
+
 class _HashStream:
     """Deterministic random choices drawn from SHA-256 blocks of a seed."""
 

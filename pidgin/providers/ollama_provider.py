@@ -42,14 +42,18 @@ class OllamaProvider(ReportsUsage):
         self.timeout = timeout
 
     def _request(
-        self, messages: Sequence[ChatMessage], temperature: float | None, seed: int | None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None,
+        seed: int | None,
+        max_tokens: int | None = None,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
         }
-        chosen = (("temperature", temperature), ("seed", seed))
+        chosen = (("temperature", temperature), ("seed", seed), ("num_predict", max_tokens))
         options = {name: value for name, value in chosen if value is not None}
         if options:
             request["options"] = options
@@ -60,6 +64,7 @@ class OllamaProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         timeout = aiohttp.ClientTimeout(
@@ -70,7 +75,8 @@ class OllamaProvider(ReportsUsage):
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
                 session.post(
-                    f"{self.host}/api/chat", json=self._request(messages, temperature, seed)
+                    f"{self.host}/api/chat",
+                    json=self._request(messages, temperature, seed, max_tokens),
                 ) as response,
             ):
                 if response.status != 200:

@@ -37,7 +37,11 @@ class OpenAIProvider(ReportsUsage):
         )
 
     def _request(
-        self, messages: Sequence[ChatMessage], temperature: float | None, seed: int | None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None,
+        seed: int | None,
+        max_tokens: int | None = None,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
@@ -50,6 +54,11 @@ class OpenAIProvider(ReportsUsage):
             request["temperature"] = temperature
         if seed is not None:
             request["seed"] = seed
+        if max_tokens is not None:
+            # OpenAI's reasoning models refuse max_tokens; servers that speak its protocol
+            # (xAI, vLLM, llama.cpp, Ollama's /v1) all take max_tokens.
+            field = "max_completion_tokens" if self.name == "openai" else "max_tokens"
+            request[field] = max_tokens
         return request
 
     async def stream_response(
@@ -57,6 +66,7 @@ class OpenAIProvider(ReportsUsage):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
         tokens_in = tokens_out = 0
@@ -64,7 +74,7 @@ class OpenAIProvider(ReportsUsage):
         finish_reason: str | None = None
         try:
             stream = await self._client.chat.completions.create(
-                **self._request(messages, temperature, seed)
+                **self._request(messages, temperature, seed, max_tokens)
             )
             async for chunk in stream:
                 model = chunk.model or model

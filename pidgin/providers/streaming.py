@@ -35,6 +35,7 @@ async def stream_reply(
     temperature: float | None,
     on_chunk: Callable[[str], Awaitable[None]],
     seed: int | None = None,
+    max_tokens: int | None = None,
 ) -> StreamedReply:
     """Stream one reply, passing each chunk to ``on_chunk``.
 
@@ -45,7 +46,7 @@ async def stream_reply(
     started = time.perf_counter()
     first_token_at: float | None = None
     try:
-        async for chunk in provider.stream_response(history, temperature, seed):
+        async for chunk in provider.stream_response(history, temperature, seed, max_tokens):
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             parts.append(chunk)

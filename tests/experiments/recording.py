@@ -28,6 +28,7 @@ class RecordingProvider:
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self.sent.append(list(messages))
         if messages[-1].content == NAME_PROMPT:

@@ -25,6 +25,7 @@ class BrokenProvider(RecordingProvider):
         messages: Sequence[ChatMessage],
         temperature: float | None = None,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         if self.sent:
             self.sent.append(list(messages))
@@ -76,7 +77,7 @@ def test_parallel_runs_up_to_k_conversations_at_once(tmp_path):
     running, peak = 0, 0
 
     class Counting(LocalTestProvider):
-        async def stream_response(self, messages, temperature=None, seed=None):  # type: ignore[override]
+        async def stream_response(self, messages, temperature=None, seed=None, max_tokens=None):  # type: ignore[override]
             nonlocal running, peak
             running += 1
             peak = max(peak, running)

@@ -38,13 +38,14 @@ needs_local = pytest.mark.skipif(
 QUESTION = [ChatMessage("user", "What is a pidgin language? Answer in one sentence.")]
 
 
-def stream(temperature: float) -> tuple[list[str], int]:
+def stream(temperature: float, max_tokens: int | None = None) -> tuple[list[str], int]:
     from pidgin.providers import create_provider, resolve_model
 
     provider = create_provider(resolve_model("local:smollm2"))
 
     async def run() -> list[str]:
-        return [chunk async for chunk in provider.stream_response(QUESTION, temperature)]
+        replies = provider.stream_response(QUESTION, temperature, None, max_tokens)
+        return [chunk async for chunk in replies]
 
     chunks = asyncio.run(run())
     assert provider.last_usage is not None
@@ -59,6 +60,14 @@ def test_streams_and_is_deterministic_at_temperature_zero() -> None:
     assert "".join(first) == "".join(second)
     assert "".join(first).strip()
     assert 0 < tokens_out <= 200
+
+
+@needs_local
+def test_max_tokens_cuts_the_reply_where_it_says() -> None:
+    whole, _ = stream(0.0)
+    cut, tokens_out = stream(0.0, max_tokens=4)
+    assert tokens_out == 4
+    assert "".join(whole).startswith("".join(cut)) and len(cut) < len(whole)
 
 
 @needs_local
