@@ -76,6 +76,9 @@ def test_pandas_merges_join_on_every_id(recorded: Path) -> None:
         messages = data.pandas("messages")
         events = data.pandas("events")
     assert isinstance(conversations, pd.DataFrame) and len(conversations) == 3
+    # The experiment's drawn seed is a column; each of its conversations has its own seed.
+    assert experiments["seed"].notna().all()
+    assert conversations["seed"].nunique() >= 2
     assert len(conversations.merge(experiments, on="experiment_id")) == 2
     assert len(messages.merge(conversations, on="conversation_id")) == len(messages) > 0
     parents = conversations.merge(
