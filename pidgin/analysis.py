@@ -15,6 +15,7 @@ after the database's position), then the database is opened read-only; given a
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 DEFAULT_OUTPUT = Path("pidgin_output")
 DATABASE_FILE = "pidgin.duckdb"
 STORE_FILE = "events.db"
+_OPEN: weakref.WeakSet[Analysis] = weakref.WeakSet()
+"""The databases this process has open, to explain why one cannot be updated."""
 
 
 class AnalysisError(PidginError):
@@ -49,6 +52,7 @@ class Analysis:
             self.connection.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as error:
             raise AnalysisError(f"cannot open {database}: {_first_line(error)}") from None
+        _OPEN.add(self)
 
     def relation(self, table: str) -> duckdb.DuckDBPyRelation:
         """A table or view as a lazy DuckDB relation (filter, join, aggregate, then fetch)."""
@@ -75,6 +79,7 @@ class Analysis:
 
     def close(self) -> None:
         self.connection.close()
+        _OPEN.discard(self)
 
     def __enter__(self) -> Analysis:
         return self
@@ -114,6 +119,11 @@ def open(  # the module's verb: ``pidgin.analysis.open(...)``, like ``io.open``
     else:
         store, target = None, Path(source)
     if store is not None and update:
+        if any(data.database.resolve() == target.resolve() for data in _OPEN):
+            raise AnalysisError(
+                f"{target} is still open in this process: close it first (data.close(), "
+                "or open it in a with block), or pass update=False"
+            )
         _project(store, target, metrics)
     if not target.is_file():
         raise AnalysisError(

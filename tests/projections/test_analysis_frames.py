@@ -155,6 +155,11 @@ def test_open_brings_the_projection_up_to_date_and_a_file_is_only_read(tmp_path:
         assert data.sql("SELECT count(*) FROM conversations").fetchall() == [(2,)]
     with pidgin.analysis.open(out) as data:
         assert data.sql("SELECT count(*) FROM conversations").fetchall() == [(2,)]
+        # A notebook cell run again while the first is still open: a clear message.
+        with pytest.raises(pidgin.analysis.AnalysisError, match="still open in this process"):
+            pidgin.analysis.open(out)
+        with pidgin.analysis.open(out, update=False) as again:
+            assert again.sql("SELECT count(*) FROM turns").fetchall() == [(2,)]
 
 
 def test_open_errors_are_one_clear_message(tmp_path: Path) -> None:
