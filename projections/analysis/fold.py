@@ -87,8 +87,14 @@ def canonical_id(raw_id: str) -> str:
 
 
 def _optional_id(raw_id: str | None) -> str | None:
-    """An id another event names (experiment, parent), in the same form as every id."""
-    return None if raw_id is None else canonical_id(raw_id)
+    """An id another event names (experiment, parent), in the same form as every id
+    (kept as it is if it is not a UUID: the projection never fails on a value)."""
+    if raw_id is None:
+        return None
+    try:
+        return canonical_id(raw_id)
+    except ValueError:
+        return raw_id
 
 
 Loader = Callable[[str, set[str]], Mapping[str, Row]]
