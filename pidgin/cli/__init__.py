@@ -18,6 +18,8 @@ from pidgin.cli.monitor import monitor
 from pidgin.cli.project import project
 from pidgin.cli.query import query
 from pidgin.cli.replay import replay
+from pidgin.cli.report import report
+from pidgin.cli.show import show
 
 
 class PidginGroup(click.Group):
@@ -57,6 +59,8 @@ cli.add_command(monitor)
 cli.add_command(project)
 cli.add_command(query)
 cli.add_command(findings_command)
+cli.add_command(show)
+cli.add_command(report)
 
 
 def main() -> None:
