@@ -1,8 +1,82 @@
-"""``pidgin report``: placeholder while it is written."""
+"""``pidgin report``: one self-contained HTML file about experiments or conversations."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from pidgin.cli.common import DEFAULT_OUTPUT, UserError, store_option, store_url
+from pidgin.cli.project import DATABASE_FILE, _as_user_errors
+
+REPORT_FILE = "report.html"
+
 
 @click.command()
-def report() -> None:
-    """Write an HTML report."""
+@click.argument("selection", nargs=-1, metavar="[EXPERIMENT|CONVERSATION|MODEL_A,MODEL_B]...")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"The HTML file to write (default: OUTPUT/{REPORT_FILE}).",
+)
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Side by side: each argument (an experiment, a conversation or a model pair) is a "
+    "group; differences with bootstrap intervals and the most different pairs.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the file's path.")
+@store_option
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="Directory of the default store and of the analysis database (pidgin.duckdb).",
+)
+def report(
+    selection: tuple[str, ...],
+    out: Path | None,
+    compare: bool,
+    quiet: bool,
+    store: str | None,
+    output: Path,
+) -> None:
+    """Write an HTML report that opens offline: overview, convergence, measures over turns,
+    distributions, findings and every transcript. It first brings the analysis database
+    (OUTPUT/pidgin.duckdb) up to date with the log.
+
+    Arguments name experiments (name or id prefix), conversations (id prefix) or model
+    pairs (MODEL_A,MODEL_B); none: every conversation.
+
+    Example: pidgin report words -o words.html; pidgin report --compare words words-2
+    """
+    from eventlog import open_store
+    from projections.analysis import project_to_duckdb
+    from projections.report import ReportError, SelectionError, build_report
+
+    database = output / DATABASE_FILE
+    target = out or output / REPORT_FILE
+    if target.is_dir():
+        raise UserError(f"{target} is a directory, not a file")
+    if database.is_dir():
+        raise UserError(f"{database} is a directory, not a DuckDB database file")
+    with open_store(store_url(store, output), create=False) as log, _as_user_errors(database):
+        project_to_duckdb(log, database)
+    try:
+        html = build_report(database, list(selection), compare=compare)
+    except (ReportError, SelectionError) as error:
+        raise UserError(str(error)) from None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot write {target}: {error.strerror or error}") from None
+    if quiet:
+        click.echo(str(target))
+    else:
+        size = len(html.encode("utf-8"))
+        click.echo(f"Wrote {target} ({size / 1e6:.1f} MB): open it in a browser, no network needed")

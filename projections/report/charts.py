@@ -1,0 +1,156 @@
+"""The report's charts as Vega-Lite specifications, declared with Altair.
+
+Each chart names its data (``alt.Data(name=...)``) instead of holding it: the page keeps
+every dataset once and hands each chart the ones it names, so a table used by three
+charts is in the file once. Vega-Lite draws the charts in the browser, as SVG.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+WIDE, NARROW, HEIGHT = 640, 300, 220
+Spec = dict[str, Any]
+
+
+def _spec(chart: alt.TopLevelMixin) -> Spec:
+    spec: Spec = chart.to_dict()
+    spec.pop("$schema", None)  # A URL: the page's Vega-Lite is the one inlined.
+    return spec
+
+
+def _group_color() -> Any:
+    return alt.Color("group:N", title="group", legend=alt.Legend(orient="bottom", columns=1))
+
+
+def convergence_lines() -> Spec:
+    """One line per conversation, coloured by group."""
+    chart = (
+        alt.Chart(alt.Data(name="turns"), title="Convergence over turns, per conversation")
+        .mark_line(opacity=0.35, strokeWidth=1)
+        .encode(
+            x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("convergence:Q", title="convergence", scale=alt.Scale(domain=[0, 1])),
+            color=_group_color(),
+            detail="id:N",
+            tooltip=["group:N", "conversation:N", "turn:Q", "convergence:Q"],
+        )
+        .properties(width=WIDE, height=HEIGHT)
+    )
+    return _spec(chart)
+
+
+def convergence_band(title: str = "Mean convergence across repetitions (band: ± 1 SD)") -> Spec:
+    """Per group, the mean convergence per turn with a band of one standard deviation."""
+    base = alt.Chart(alt.Data(name="convergence_bands"), title=title).encode(
+        x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
+        color=_group_color(),
+    )
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title="convergence", scale=alt.Scale(domain=[0, 1], clamp=True)),
+        y2="high:Q",
+    )
+    line = base.mark_line().encode(
+        y="mean:Q", tooltip=["group:N", "turn:Q", "mean:Q", "conversations:Q"]
+    )
+    return _spec((band + line).properties(width=WIDE, height=HEIGHT))
+
+
+def convergence_heatmap(conversations: int) -> Spec:
+    """Conversations (rows, in report order) × turns, coloured by convergence."""
+    row_height = 4 if conversations > 60 else 12
+    chart = (
+        alt.Chart(alt.Data(name="turns"), title="Convergence heatmap: conversations × turns")
+        .mark_rect()
+        .encode(
+            x=alt.X("turn:O", title="turn"),
+            y=alt.Y(
+                "id:N",
+                title="conversation",
+                sort=None,
+                axis=alt.Axis(
+                    labels=conversations <= 60, ticks=False, labelExpr="slice(datum.value, 0, 8)"
+                ),
+            ),
+            color=alt.Color(
+                "convergence:Q", scale=alt.Scale(scheme="viridis", domain=[0, 1]), title="conv."
+            ),
+            tooltip=["group:N", "conversation:N", "turn:Q", "convergence:Q"],
+        )
+        .properties(width=WIDE, height=max(60, row_height * conversations))
+    )
+    return _spec(chart)
+
+
+def agent_measure(title: str, groups: int) -> Spec:
+    """One per-agent measure over turns: a line per agent (dashed per group)."""
+    encoding: dict[str, Any] = {}
+    if groups > 1:
+        encoding["strokeDash"] = alt.StrokeDash("group:N", title="group")
+    chart = (
+        alt.Chart(alt.Data(name="agent_measures"), title=title)
+        .transform_filter(alt.datum.measure == title)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title="mean"),
+            color=alt.Color(
+                "agent:N", title="agent", scale=alt.Scale(range=["#1f9bb4", "#b4339b"])
+            ),
+            tooltip=["group:N", "agent:N", "turn:Q", "value:Q"],
+            **encoding,
+        )
+        .properties(width=NARROW, height=HEIGHT // 1.4)
+    )
+    return _spec(chart)
+
+
+def cross_measure(title: str) -> Spec:
+    """One measure across the two agents over turns: a line per group."""
+    chart = (
+        alt.Chart(alt.Data(name="cross_measures"), title=title)
+        .transform_filter(alt.datum.measure == title)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title="mean"),
+            color=_group_color(),
+            tooltip=["group:N", "turn:Q", "value:Q"],
+        )
+        .properties(width=NARROW, height=HEIGHT // 1.4)
+    )
+    return _spec(chart)
+
+
+def distribution(statistic: str) -> Spec:
+    """One statistic across repetitions: a box per group with every conversation as a tick."""
+    base = alt.Chart(alt.Data(name="statistics"), title=statistic).transform_filter(
+        (alt.datum.statistic == statistic) & alt.expr.isValid(alt.datum.value)
+    )
+    box = base.mark_boxplot(extent="min-max", opacity=0.5).encode(
+        x=alt.X("value:Q", title=statistic), y=alt.Y("group:N", title=None), color=_group_color()
+    )
+    ticks = base.mark_tick(color="#333", opacity=0.6).encode(
+        x="value:Q", y="group:N", tooltip=["group:N", "conversation:N", "value:Q"]
+    )
+    return _spec((box + ticks).properties(width=NARROW))
+
+
+def difference_interval(measure: str) -> Spec:
+    """One measure: each group's difference from the first group, with its bootstrap CI."""
+    data = alt.Data(name="differences")
+    base = (
+        alt.Chart(data, title=measure)
+        .transform_filter(alt.datum.measure == measure)
+        .encode(y=alt.Y("group:N", title=None, sort=None), color=_group_color())
+    )
+    rule = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", title="difference from the first group"), x2="high:Q"
+    )
+    point = base.mark_point(filled=True, size=50).encode(
+        x="difference:Q", tooltip=["group:N", "difference:Q", "low:Q", "high:Q"]
+    )
+    zero = alt.Chart(data).mark_rule(color="#999", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    return _spec((zero + rule + point).properties(width=NARROW))
