@@ -74,8 +74,8 @@ def conversation_stats(data: ReportData) -> list[Record]:
     """One row per conversation and group: final convergence, turns, turns to threshold,
     and each measure's mean over its turns (per agent: both agents' mean)."""
     convergence: dict[str, dict[int, float | None]] = {}
-    for row in data.turns:
-        convergence.setdefault(row["id"], {})[row["turn"]] = row["convergence"]
+    for turn_row in data.turns:
+        convergence.setdefault(turn_row["id"], {})[turn_row["turn"]] = turn_row["convergence"]
     stats = []
     for conversation in data.conversations:
         cid = conversation["id"]

@@ -15,6 +15,10 @@ WIDE, NARROW, HEIGHT = 640, 300, 220
 Spec = dict[str, Any]
 
 
+def _data(name: str) -> alt.Data:
+    return alt.Data(name=name)  # type: ignore[no-untyped-call]
+
+
 def _spec(chart: alt.TopLevelMixin) -> Spec:
     spec: Spec = chart.to_dict()
     spec.pop("$schema", None)  # A URL: the page's Vega-Lite is the one inlined.
@@ -28,7 +32,7 @@ def _group_color() -> Any:
 def convergence_lines() -> Spec:
     """One line per conversation, coloured by group."""
     chart = (
-        alt.Chart(alt.Data(name="turns"), title="Convergence over turns, per conversation")
+        alt.Chart(_data("turns"), title="Convergence over turns, per conversation")
         .mark_line(opacity=0.35, strokeWidth=1)
         .encode(
             x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
@@ -44,7 +48,7 @@ def convergence_lines() -> Spec:
 
 def convergence_band(title: str = "Mean convergence across repetitions (band: ± 1 SD)") -> Spec:
     """Per group, the mean convergence per turn with a band of one standard deviation."""
-    base = alt.Chart(alt.Data(name="convergence_bands"), title=title).encode(
+    base = alt.Chart(_data("convergence_bands"), title=title).encode(
         x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
         color=_group_color(),
     )
@@ -62,7 +66,7 @@ def convergence_heatmap(conversations: int) -> Spec:
     """Conversations (rows, in report order) × turns, coloured by convergence."""
     row_height = 4 if conversations > 60 else 12
     chart = (
-        alt.Chart(alt.Data(name="turns"), title="Convergence heatmap: conversations × turns")
+        alt.Chart(_data("turns"), title="Convergence heatmap: conversations × turns")
         .mark_rect()
         .encode(
             x=alt.X("turn:O", title="turn"),
@@ -90,7 +94,7 @@ def agent_measure(title: str, groups: int) -> Spec:
     if groups > 1:
         encoding["strokeDash"] = alt.StrokeDash("group:N", title="group")
     chart = (
-        alt.Chart(alt.Data(name="agent_measures"), title=title)
+        alt.Chart(_data("agent_measures"), title=title)
         .transform_filter(alt.datum.measure == title)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
@@ -110,7 +114,7 @@ def agent_measure(title: str, groups: int) -> Spec:
 def cross_measure(title: str) -> Spec:
     """One measure across the two agents over turns: a line per group."""
     chart = (
-        alt.Chart(alt.Data(name="cross_measures"), title=title)
+        alt.Chart(_data("cross_measures"), title=title)
         .transform_filter(alt.datum.measure == title)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
@@ -126,7 +130,7 @@ def cross_measure(title: str) -> Spec:
 
 def distribution(statistic: str) -> Spec:
     """One statistic across repetitions: a box per group with every conversation as a tick."""
-    base = alt.Chart(alt.Data(name="statistics"), title=statistic).transform_filter(
+    base = alt.Chart(_data("statistics"), title=statistic).transform_filter(
         (alt.datum.statistic == statistic) & alt.expr.isValid(alt.datum.value)
     )
     box = base.mark_boxplot(extent="min-max", opacity=0.5).encode(
@@ -140,7 +144,7 @@ def distribution(statistic: str) -> Spec:
 
 def difference_interval(measure: str) -> Spec:
     """One measure: each group's difference from the first group, with its bootstrap CI."""
-    data = alt.Data(name="differences")
+    data = _data("differences")
     base = (
         alt.Chart(data, title=measure)
         .transform_filter(alt.datum.measure == measure)

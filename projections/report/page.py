@@ -19,6 +19,8 @@ from projections.report.data import Record, ReportData
 from projections.report.sections import Page, chart_count, columnar
 
 TEMPLATES = "templates"
+_GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+"""The bundle's snippet: the libraries as globals, for the page's own script."""
 _SCRIPT_END = re.compile(r"</script|<!--", re.IGNORECASE)
 
 
@@ -30,7 +32,7 @@ def vega_bundle() -> str:
     import vl_convert
 
     version = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
-    return str(vl_convert.javascript_bundle(vl_version=version))
+    return str(vl_convert.javascript_bundle(_GLOBALS, vl_version=version))
 
 
 def _resource(name: str) -> str:

@@ -64,6 +64,7 @@ def build_page(data: ReportData, *, compare: bool) -> Page:
     measures = _measures(data)
     if measures.charts:
         sections.append(measures)
+    shown = [n for n in DISTRIBUTIONS if any(r[n] is not None for r in stats)]
     sections.append(
         Section(
             "distributions",
@@ -71,10 +72,7 @@ def build_page(data: ReportData, *, compare: bool) -> Page:
             "One box per group (minimum to maximum) and a tick per conversation. "
             "Turns to threshold: the first turn whose convergence reached the conversation's "
             "threshold (0.75 when it had none).",
-            [
-                Chart(f"distribution-{i}", charts.distribution(s))
-                for i, s in enumerate(DISTRIBUTIONS)
-            ],
+            [Chart(f"distribution-{i}", charts.distribution(name)) for i, name in enumerate(shown)],
             wide=False,
         )
     )

@@ -53,7 +53,7 @@ CHART_STATE = """() => Array.from(document.querySelectorAll("figure[data-chart]"
 
 def visit(report: Path, screenshot: Path | None = None, filter_text: str = "") -> PageVisit:
     """Open ``report``, wait until every chart settled, and report what happened."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import ConsoleMessage, Error, Route, sync_playwright
 
     executable = chromium_path()
     assert executable is not None, "chromium is not installed (apt-get install chromium)"
@@ -64,18 +64,24 @@ def visit(report: Path, screenshot: Path | None = None, filter_text: str = "") -
         try:
             context = browser.new_context(offline=True, viewport={"width": 1400, "height": 1000})
 
-            def route(request_route: object) -> None:
-                request = request_route.request  # type: ignore[attr-defined]
-                if request.url == url:
-                    request_route.continue_()  # type: ignore[attr-defined]
+            def route(request_route: Route) -> None:
+                if request_route.request.url == url:
+                    request_route.continue_()
                 else:
-                    result.requests.append(request.url)
-                    request_route.abort()  # type: ignore[attr-defined]
+                    result.requests.append(request_route.request.url)
+                    request_route.abort()
+
+            def console(message: ConsoleMessage) -> None:
+                if message.type == "error":
+                    result.console_errors.append(message.text)
+
+            def page_error(error: Error) -> None:
+                result.page_errors.append(str(error))
 
             context.route("**/*", route)
             page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and result.console_errors.append(m.text))
-            page.on("pageerror", lambda e: result.page_errors.append(str(e)))
+            page.on("console", console)
+            page.on("pageerror", page_error)
             started = time.perf_counter()
             page.goto(url, wait_until="load")
             page.wait_for_function("document.body.dataset.chartsDone === 'true'", timeout=120_000)

@@ -1,0 +1,140 @@
+"""`pidgin report` as a person sees it: opened in headless Chromium with the network off,
+every chart drawn, nothing logged as an error, nothing asked of the network; the same
+log gives the same bytes; `--compare` puts experiments side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import Result
+
+from projections.report import build_report
+from tests.report.browser import PageVisit, chromium_path, visit
+
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")
+
+
+def experiment(run_cli: Callable[..., Result], name: str, *options: str) -> None:
+    args = ("-r", "3", "-t", "4", "-p", "What makes a word stick?", "--name", name, "--seed", "7")
+    result = run_cli("experiment", "start", *args, *options, "--foreground", "-q")
+    assert result.exit_code == 0, result.output
+
+
+def assert_seen_well(seen: PageVisit, charts: int) -> None:
+    assert len(seen.charts) == charts
+    for chart, state in seen.charts.items():
+        assert state["rendered"] == "true", (chart, state)
+        assert int(state["marks"]) > 10, (chart, state)  # Axes, lines, rects: not empty.
+        assert int(state["width"]) > 100 and int(state["height"]) > 40, (chart, state)
+    assert seen.console_errors == [] and seen.page_errors == []
+    assert seen.requests == []  # Every script and style is inline.
+
+
+@needs_chromium
+def test_the_report_opens_offline_with_every_chart_drawn(
+    workdir: Path, run_cli: Callable[..., Result], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    experiment(run_cli, "sticky")
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Say something about Quokkaville.").exit_code == 0
+    result = run_cli("report", "-o", "report.html")
+    assert result.exit_code == 0, result.output
+    head = (workdir / "report.html").read_text().split("<body>")[0]
+    assert "<link" not in head and "<script" not in head  # Style inline; scripts below.
+
+    artifacts = tmp_path_factory.mktemp("report-artifacts")
+    screenshot = artifacts / "report.png"
+    seen = visit(workdir / "report.html", screenshot, filter_text="quokkaville")
+    print(f"\nreport screenshot: {screenshot}")
+    assert screenshot.stat().st_size > 10_000
+    # 3 convergence charts, 5 per-agent and 3 cross-agent measures (version 2), 3 boxes.
+    assert_seen_well(seen, charts=3 + 5 + 3 + 3)
+    assert seen.title == "Pidgin report: 2 groups"
+    assert seen.transcripts == 4
+    assert seen.shown_after_filter == 1
+
+
+def test_the_same_log_gives_the_same_bytes(workdir: Path, run_cli: Callable[..., Result]) -> None:
+    experiment(run_cli, "twice")
+    assert run_cli("report", "twice", "-o", "first.html").exit_code == 0
+    (workdir / "pidgin_output" / "pidgin.duckdb").unlink()  # Rebuilt from the log.
+    assert run_cli("report", "twice", "-o", "second.html").exit_code == 0
+    first = (workdir / "first.html").read_bytes()
+    assert first == (workdir / "second.html").read_bytes()
+    assert b"Pidgin report: twice" in first
+
+
+@needs_chromium
+def test_compare_puts_experiments_side_by_side(
+    workdir: Path, run_cli: Callable[..., Result], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    experiment(run_cli, "cool", "--temperature", "0.2")
+    experiment(run_cli, "warm", "--temperature", "1.5")
+    result = run_cli("report", "--compare", "cool", "warm", "-o", "compare.html")
+    assert result.exit_code == 0, result.output
+    html = (workdir / "compare.html").read_text()
+    assert "Pidgin comparison: cool vs warm" in html
+    assert "Most different pairs of conversations" in html
+    assert html.count('<details class="pair"') == 2
+
+    screenshot = tmp_path_factory.mktemp("report-artifacts") / "compare.png"
+    seen = visit(workdir / "compare.html", screenshot)
+    print(f"\ncompare screenshot: {screenshot}")
+    differences = [c for c in seen.charts if c.startswith("difference-")]
+    assert len(differences) == 1 + 5 + 3  # Final convergence and every measure.
+    assert_seen_well(seen, charts=14 + len(differences))
+
+
+def test_a_measure_the_database_lacks_is_left_out(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    experiment(run_cli, "lacking")
+    assert run_cli("project", "-q").exit_code == 0
+    database = workdir / "pidgin_output" / "pidgin.duckdb"
+    html = build_report(database, ["lacking"])
+    assert "Lexical diversity (MTLD)" in html
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("ALTER TABLE turn_metrics DROP COLUMN b_mtld")
+    html = build_report(database, ["lacking"])
+    assert "Lexical diversity (MTLD)" not in html
+    assert "Message length (words)" in html
+
+
+def test_findings_are_shown_when_the_table_exists(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    experiment(run_cli, "found")
+    assert run_cli("project", "-q").exit_code == 0
+    database = workdir / "pidgin_output" / "pidgin.duckdb"
+    assert 'id="findings"' not in build_report(database, ["found"])
+    with duckdb.connect(str(database)) as connection:
+        (conversation_id,) = connection.execute(
+            "SELECT conversation_id FROM conversations ORDER BY started_at LIMIT 1"
+        ).fetchone() or (None,)
+        connection.execute(
+            "CREATE TABLE findings AS SELECT CAST(? AS VARCHAR) AS conversation_id, "
+            "'gratitude_spiral' AS pattern, [2, 3] AS turns, 'thank you' AS evidence",
+            [str(conversation_id)],
+        )
+    html = build_report(database, ["found"])
+    assert 'id="findings"' in html and "gratitude_spiral" in html
+    assert f'href="#c-{conversation_id}-t-3"' in html
+    assert f'id="c-{conversation_id}-t-3"' in html  # The turn the finding cites is there.
+
+
+def test_bad_selections_are_one_line_and_exit_2(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    experiment(run_cli, "only")
+    for args, message in (
+        (("nothing-like-this",), "no experiment, conversation or model pair matches"),
+        (("--compare", "only"), "--compare needs two or more"),
+        (("local:test,",), "a model pair is MODEL_A,MODEL_B"),
+    ):
+        result = run_cli("report", *args, "-o", "r.html")
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("Error: ") and message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (workdir / "r.html").exists()

@@ -1,0 +1,111 @@
+"""`pidgin show` on every kind of conversation, read as a person reads it; its Markdown and
+JSON are the transcripts `pidgin replay` writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from eventlog import open_store
+from pidgin.domain import AgentSpec, Conversation
+from tests.helpers import recorded_events, store_url
+
+SPEC = AgentSpec(model="local:test", provider="local", display_name="Test")
+
+
+def started_ids(workdir: Path) -> list[str]:
+    return [
+        str(r.event.originator_id)
+        for r in recorded_events(workdir)
+        if isinstance(r.event, Conversation.ConversationStarted)
+    ]
+
+
+def record_errored(workdir: Path) -> str:
+    """A conversation that failed: one message, a provider error, ended with 'error'."""
+    conversation = Conversation.start(SPEC, SPEC, "Begin.", 3, name="failing")
+    conversation.start_turn(1)
+    conversation.request_message("a", 1)
+    conversation.complete_message(
+        "a", 1, "First words.", tokens_in=3, tokens_out=2, time_to_first_token=None,
+        duration=0.1, model="local:test",
+    )  # fmt: skip
+    conversation.request_message("b", 1)
+    conversation.record_rate_limited("b", "openai", 2.5, "429 from the API")
+    conversation.record_provider_error("b", "openai", "server overloaded", status=529, attempt=3)
+    conversation.end("error")
+    with open_store(store_url(workdir), create=True) as log:
+        log.save(conversation)
+    return str(conversation.id)
+
+
+def test_show_prints_every_kind_of_conversation_as_it_happened(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    awareness = workdir / "inject.yaml"
+    awareness.write_text('base: none\nprompts:\n  2: {both: "Use short words now."}\n')
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Talk.", "-w", str(awareness)).exit_code == 0
+    pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Pause.", *pause).exit_code == 0
+    injected, paused = started_ids(workdir)
+    assert run_cli("branch", injected[:8], "--turn", "1", "-t", "2", "-q").exit_code == 0
+    branched = started_ids(workdir)[-1]
+    errored = record_errored(workdir)
+
+    shown = {}
+    for conversation_id in (injected, paused, branched, errored):
+        result = run_cli("show", conversation_id[:6])
+        assert result.exit_code == 0, result.output
+        shown[conversation_id] = result.output
+        assert conversation_id in shown[conversation_id]
+        assert all(len(line) <= 80 for line in result.output.splitlines())
+
+    text = shown[injected]
+    assert "System message to Test-A and Test-B (scheduled)" in text
+    assert "Use short words now." in text
+    assert text.index("turn 1 · convergence") < text.index("Use short words now.")
+    assert text.index("Use short words now.") < text.index("Test-A (turn 2):")
+    assert "ended: max_turns after 3 turns" in text
+    assert "words " in text and "overlap " in text and "sentiment " in text
+
+    assert "Paused after turn 1: high_convergence" in shown[paused]
+    assert "not ended: paused (high_convergence)" in shown[paused]
+    assert "Not ended (paused: high_convergence)" in shown[paused]
+
+    assert f"{injected} at turn 1" in shown[branched]  # "branched from ID at turn 1"
+
+    text = shown[errored]
+    assert "Rate limited: waited 2.5 s for openai (429 from the API)" in text
+    assert "Error from openai (agent B, status 529, attempt 3)" in text
+    assert "server overloaded" in text
+    assert text.index("First words.") < text.index("server overloaded")
+    assert "ended: error after 0 turns" in text
+
+
+def test_markdown_and_json_are_the_transcripts(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("chat", "-q", "-t", "2", "-p", "Hello.").exit_code == 0
+    (conversation_id,) = started_ids(workdir)
+    assert run_cli("replay").exit_code == 0
+    transcripts = workdir / "pidgin_output" / "transcripts"
+    for fmt, suffix in (("markdown", ".md"), ("json", ".json")):
+        result = run_cli("show", conversation_id[:4], "--format", fmt)
+        assert result.exit_code == 0
+        assert result.output == (transcripts / f"{conversation_id}{suffix}").read_text()
+
+
+def test_an_unknown_or_ambiguous_id_is_one_line_and_exit_2(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    for _ in range(2):
+        assert run_cli("chat", "-q", "-t", "1", "-p", "Hi.").exit_code == 0
+    result = run_cli("show", "zzzz")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: no conversation in the store matches 'zzzz'"
+    ]
+    result = run_cli("show", "")
+    assert result.exit_code == 2 and "2 conversations" in result.output
