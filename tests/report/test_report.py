@@ -19,6 +19,7 @@ needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium is
 
 def experiment(run_cli: Callable[..., Result], name: str, *options: str) -> None:
     args = ("-r", "3", "-t", "4", "-p", "What makes a word stick?", "--name", name, "--seed", "7")
+    args += ("--convergence-threshold", "0.6")
     result = run_cli("experiment", "start", *args, *options, "--foreground", "-q")
     assert result.exit_code == 0, result.output
 
