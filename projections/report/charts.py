@@ -29,11 +29,11 @@ def _group_color() -> Any:
     return alt.Color("group:N", title="group", legend=alt.Legend(orient="bottom", columns=1))
 
 
-def convergence_lines() -> Spec:
-    """One line per conversation, coloured by group."""
+def convergence_lines(conversations: int) -> Spec:
+    """One line per conversation, coloured by group (fainter as there are more)."""
     chart = (
         alt.Chart(_data("turns"), title="Convergence over turns, per conversation")
-        .mark_line(opacity=0.35, strokeWidth=1)
+        .mark_line(opacity=0.8 if conversations <= 10 else 0.3, strokeWidth=1)
         .encode(
             x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("convergence:Q", title="convergence", scale=alt.Scale(domain=[0, 1])),

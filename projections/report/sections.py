@@ -109,7 +109,7 @@ def _convergence(data: ReportData) -> Section:
     count = len({r["id"] for r in data.conversations})
     chart_list = [
         Chart("convergence-band", charts.convergence_band()),
-        Chart("convergence-lines", charts.convergence_lines()),
+        Chart("convergence-lines", charts.convergence_lines(count)),
     ]
     chart_list.append(Chart("convergence-heatmap", charts.convergence_heatmap(count)))
     return Section(

@@ -89,14 +89,14 @@ def visit(report: Path, screenshot: Path | None = None, filter_text: str = "") -
             result.charts = dict(page.evaluate(CHART_STATE))
             result.title = page.title()
             result.transcripts = page.locator("details.transcript").count()
-            if filter_text:
-                page.fill("#filter", filter_text)
-                result.shown_after_filter = page.locator("details.transcript:not([hidden])").count()
             if screenshot is not None:
                 page.evaluate(
                     "document.querySelectorAll('details.transcript')[0]?.setAttribute('open', '')"
                 )
                 page.screenshot(path=str(screenshot), full_page=True)
+            if filter_text:
+                page.fill("#filter", filter_text)
+                result.shown_after_filter = page.locator("details.transcript:not([hidden])").count()
         finally:
             browser.close()
     return result
