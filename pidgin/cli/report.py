@@ -28,6 +28,18 @@ REPORT_FILE = "report.html"
     help="Side by side: each argument (an experiment, a conversation or a model pair) is a "
     "group; differences with bootstrap intervals and the most different pairs.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Project the whole log again first (as `pidgin project --rebuild`; needed after "
+    "a new metrics version).",
+)
+@click.option(
+    "--no-metrics",
+    is_flag=True,
+    help="Update the database without per-turn metrics (for one made with `pidgin project "
+    "--no-metrics`); the report then leaves the measures out.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the file's path.")
 @store_option
 @click.option(
@@ -41,6 +53,8 @@ def report(
     selection: tuple[str, ...],
     out: Path | None,
     compare: bool,
+    rebuild: bool,
+    no_metrics: bool,
     quiet: bool,
     store: str | None,
     output: Path,
@@ -65,18 +79,33 @@ def report(
     if database.is_dir():
         raise UserError(f"{database} is a directory, not a DuckDB database file")
     with open_store(store_url(store, output), create=False) as log, _as_user_errors(database):
-        project_to_duckdb(log, database)
+        project_to_duckdb(log, database, rebuild=rebuild, metrics=not no_metrics)
     try:
         html = build_report(database, list(selection), compare=compare)
     except (ReportError, SelectionError) as error:
         raise UserError(str(error)) from None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"cannot write {target}: {error.strerror or error}") from None
+    _write(target, html)
     if quiet:
         click.echo(str(target))
     else:
         size = len(html.encode("utf-8"))
         click.echo(f"Wrote {target} ({size / 1e6:.1f} MB): open it in a browser, no network needed")
+
+
+def _write(target: Path, html: str) -> None:
+    """Write the file whole or not at all: a temporary file beside it, then renamed."""
+    import os
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".html.tmp")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(html)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise UserError(f"cannot write {target}: {error.strerror or error}") from None

@@ -61,11 +61,14 @@ def load(connection: duckdb.DuckDBPyConnection, groups: list[Group]) -> ReportDa
     columns = _columns(connection, "turn_metrics")
     agent = present(AGENT_MEASURES, columns, agent=True)
     cross = present(CROSS_MEASURES, columns, agent=False)
+    metrics = _metrics(connection, agent, cross)
+    if not metrics:  # Projected without metrics: the columns are there, empty.
+        agent, cross = [], []
     return ReportData(
         groups=groups,
         conversations=conversations,
         turns=turns,
-        metrics=_metrics(connection, agent, cross),
+        metrics=metrics,
         agent_measures=agent,
         cross_measures=cross,
         messages=_messages(connection),

@@ -139,3 +139,17 @@ def test_bad_selections_are_one_line_and_exit_2(
         assert result.output.startswith("Error: ") and message in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert not (workdir / "r.html").exists()
+
+
+def test_a_database_without_metrics_gives_a_report_without_measures(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("chat", "-q", "-t", "2", "-p", "Hi.").exit_code == 0
+    assert run_cli("project", "-q", "--no-metrics").exit_code == 0
+    result = run_cli("report", "-o", "r.html")
+    assert result.exit_code == 2 and "add --no-metrics or --rebuild" in result.output
+    assert run_cli("report", "--no-metrics", "-o", "r.html").exit_code == 0
+    html = (workdir / "r.html").read_text()
+    assert 'id="convergence"' in html and 'id="measures"' not in html
+    assert run_cli("report", "--rebuild", "-o", "r.html").exit_code == 0
+    assert 'id="measures"' in (workdir / "r.html").read_text()
