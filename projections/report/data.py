@@ -7,6 +7,7 @@ types; the charts and the page are built from them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,7 +172,18 @@ def _findings(connection: duckdb.DuckDBPyConnection) -> list[Record] | None:
         f"SELECT * REPLACE ({_ID.format('conversation_id')} AS conversation_id) FROM findings "
         f"WHERE {_ID.format('conversation_id')} IN (SELECT id FROM report_ids) ORDER BY ALL"
     )
-    return [{k: _plain(v) for k, v in row.items()} for row in _records(cursor)]
+    return [{k: _plain(_parsed(k, v)) for k, v in row.items()} for row in _records(cursor)]
+
+
+def _parsed(column: str, value: Any) -> Any:
+    """Evidence as data (a list of {turn, agent, quote}), not JSON text, so the page can
+    link each quote to its turn; anything else as it is."""
+    if column == "evidence" and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -20,6 +20,7 @@ AGENT_MEASURES: tuple[Measure, ...] = (
     Measure("word_count", "Message length (words)"),
     Measure("cumulative_vocabulary", "Vocabulary growth (distinct words so far)"),
     Measure("sentiment_compound", "Sentiment (VADER compound)"),
+    Measure("lexical_alignment", "Lexical alignment with the partner (ALIGN)"),
     Measure("mattr", "Lexical diversity (MATTR)"),
     Measure("mtld", "Lexical diversity (MTLD)"),
     Measure("question_density", "Questions per sentence"),
@@ -27,11 +28,9 @@ AGENT_MEASURES: tuple[Measure, ...] = (
 """Per agent: columns ``a_<column>`` and ``b_<column>``, plotted over turns by agent."""
 
 CROSS_MEASURES: tuple[Measure, ...] = (
-    Measure("language_style_matching", "Language style matching"),
-    Measure("lexical_alignment", "Lexical alignment"),
+    Measure("style_matching", "Language style matching (LSM)"),
     Measure("semantic_similarity", "Semantic similarity"),
     Measure("vocabulary_overlap", "Vocabulary overlap (Jaccard)"),
-    Measure("style_matching", "Style matching"),
     Measure("tfidf_similarity", "TF-IDF similarity"),
 )
 """Across the two agents: one column each, plotted over turns."""

@@ -12,6 +12,7 @@ import pytest
 from click.testing import Result
 
 from projections.report import build_report
+from projections.report.measures import AGENT_MEASURES, CROSS_MEASURES, present
 from tests.report.browser import PageVisit, chromium_path, visit
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")
@@ -22,6 +23,18 @@ def experiment(run_cli: Callable[..., Result], name: str, *options: str) -> None
     args += ("--convergence-threshold", "0.6")
     result = run_cli("experiment", "start", *args, *options, "--foreground", "-q")
     assert result.exit_code == 0, result.output
+
+
+def measures_present(workdir: Path) -> int:
+    """How many declared measures the database has (it depends on the metrics version)."""
+    database = workdir / "pidgin_output" / "pidgin.duckdb"
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'turn_metrics'"
+        ).fetchall()
+    columns = {row[0] for row in rows}
+    agent = present(AGENT_MEASURES, columns, agent=True)
+    return len(agent) + len(present(CROSS_MEASURES, columns, agent=False))
 
 
 def assert_seen_well(seen: PageVisit, charts: int) -> None:
@@ -50,8 +63,9 @@ def test_the_report_opens_offline_with_every_chart_drawn(
     seen = visit(workdir / "report.html", screenshot, filter_text="quokkaville")
     print(f"\nreport screenshot: {screenshot}")
     assert screenshot.stat().st_size > 10_000
-    # 3 convergence charts, 5 per-agent and 3 cross-agent measures (version 2), 3 boxes.
-    assert_seen_well(seen, charts=3 + 5 + 3 + 3)
+    # 3 convergence charts, one per measure, 3 distributions.
+    assert measures_present(workdir) >= 8  # Version 2 has 5 per agent and 3 across.
+    assert_seen_well(seen, charts=3 + measures_present(workdir) + 3)
     assert seen.title == "Pidgin report: 2 groups"
     assert seen.transcripts == 4
     assert seen.shown_after_filter == 1
@@ -84,8 +98,9 @@ def test_compare_puts_experiments_side_by_side(
     seen = visit(workdir / "compare.html", screenshot)
     print(f"\ncompare screenshot: {screenshot}")
     differences = [c for c in seen.charts if c.startswith("difference-")]
-    assert len(differences) == 1 + 5 + 3  # Final convergence and every measure.
-    assert_seen_well(seen, charts=14 + len(differences))
+    measures = measures_present(workdir)
+    assert len(differences) == 1 + measures  # Final convergence and every measure.
+    assert_seen_well(seen, charts=3 + measures + 3 + len(differences))
 
 
 def test_a_measure_the_database_lacks_is_left_out(
@@ -114,14 +129,17 @@ def test_findings_are_shown_when_the_table_exists(
         (conversation_id,) = connection.execute(
             "SELECT conversation_id FROM conversations ORDER BY started_at LIMIT 1"
         ).fetchone() or (None,)
-        connection.execute(
+        connection.execute(  # The shape the pattern detectors' projection writes.
             "CREATE TABLE findings AS SELECT CAST(? AS VARCHAR) AS conversation_id, "
-            "'gratitude_spiral' AS pattern, [2, 3] AS turns, 'thank you' AS evidence",
+            "'gratitude_spiral' AS detector, '1' AS detector_version, 2 AS first_turn, "
+            "3 AS last_turn, 0.8 AS strength, "
+            '\'[{"turn": 2, "agent": "b", "quote": "thank you"}]\'::JSON AS evidence',
             [str(conversation_id)],
         )
     html = build_report(database, ["found"])
     assert 'id="findings"' in html and "gratitude_spiral" in html
-    assert f'href="#c-{conversation_id}-t-3"' in html
+    assert f'href="#c-{conversation_id}-t-3"' in html  # first_turn and last_turn link.
+    assert f'<a href="#c-{conversation_id}-t-2">turn 2</a> (B): “thank you”' in html
     assert f'id="c-{conversation_id}-t-3"' in html  # The turn the finding cites is there.
 
 
