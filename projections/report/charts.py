@@ -12,6 +12,8 @@ from typing import Any
 import altair as alt
 
 WIDE, NARROW, HEIGHT = 640, 300, 220
+AGENT_COLOURS = ["#1f9bb4", "#b4339b"]
+"""Agent A cyan, agent B magenta: the live view's and `pidgin show`'s colours."""
 Spec = dict[str, Any]
 
 
@@ -90,40 +92,33 @@ def convergence_heatmap(conversations: int) -> Spec:
 
 def agent_measure(title: str, groups: int) -> Spec:
     """One per-agent measure over turns: a line per agent (dashed per group)."""
-    encoding: dict[str, Any] = {}
+    encoding: dict[str, Any] = {
+        "color": alt.Color("agent:N", title="agent", scale=alt.Scale(range=AGENT_COLOURS)),
+        "tooltip": ["group:N", "agent:N", "turn:Q", "value:Q"],
+    }
     if groups > 1:
         encoding["strokeDash"] = alt.StrokeDash("group:N", title="group")
-    chart = (
-        alt.Chart(_data("agent_measures"), title=title)
-        .transform_filter(alt.datum.measure == title)
-        .mark_line(point=alt.OverlayMarkDef(size=12))
-        .encode(
-            x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("value:Q", title="mean"),
-            color=alt.Color(
-                "agent:N", title="agent", scale=alt.Scale(range=["#1f9bb4", "#b4339b"])
-            ),
-            tooltip=["group:N", "agent:N", "turn:Q", "value:Q"],
-            **encoding,
-        )
-        .properties(width=NARROW, height=HEIGHT // 1.4)
-    )
-    return _spec(chart)
+    return _over_turns("agent_measures", title, encoding)
 
 
 def cross_measure(title: str) -> Spec:
     """One measure across the two agents over turns: a line per group."""
+    encoding = {"color": _group_color(), "tooltip": ["group:N", "turn:Q", "value:Q"]}
+    return _over_turns("cross_measures", title, encoding)
+
+
+def _over_turns(dataset: str, title: str, encoding: dict[str, Any]) -> Spec:
+    """The mean of one measure (rows of ``dataset`` whose ``measure`` is ``title``) by turn."""
     chart = (
-        alt.Chart(_data("cross_measures"), title=title)
+        alt.Chart(_data(dataset), title=title)
         .transform_filter(alt.datum.measure == title)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
             x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("value:Q", title="mean"),
-            color=_group_color(),
-            tooltip=["group:N", "turn:Q", "value:Q"],
+            **encoding,
         )
-        .properties(width=NARROW, height=HEIGHT // 1.4)
+        .properties(width=NARROW, height=HEIGHT * 5 // 7)
     )
     return _spec(chart)
 
