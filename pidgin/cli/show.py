@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,8 @@ def _print(timeline: Timeline, *, pager: bool) -> None:
     if pager and console.is_terminal:
         lines = sum(len(console.render_lines(part, pad=False)) for part in parts)
         if lines > console.height:
+            # pydoc runs $PAGER, else less: -R lets less show the colours as colours.
+            os.environ.setdefault("LESS", "-R")
             with console.pager(styles=True):
                 for part in parts:
                     console.print(part)

@@ -171,3 +171,22 @@ def test_a_database_without_metrics_gives_a_report_without_measures(
     assert 'id="convergence"' in html and 'id="measures"' not in html
     assert run_cli("report", "--rebuild", "-o", "r.html").exit_code == 0
     assert 'id="measures"' in (workdir / "r.html").read_text()
+
+
+def test_groups_by_model_pair_and_by_conversation(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    experiment(run_cli, "pairs")
+    assert run_cli("chat", "-q", "-t", "2", "-p", "Alone.").exit_code == 0
+    assert run_cli("project", "-q").exit_code == 0
+    database = workdir / "pidgin_output" / "pidgin.duckdb"
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT CAST(conversation_id AS VARCHAR) FROM conversations WHERE experiment_id IS NULL"
+        ).fetchall()
+    alone = rows[0][0]
+    html = build_report(database, ["local:test,local:test", alone[:6]], compare=True)
+    assert f"Pidgin comparison: local:test ↔ local:test vs {alone[:8]}" in html
+    overview = html.split('id="overview"')[1].split("</section>")[0]
+    assert "<th>local:test ↔ local:test</th><td>4</td>" in overview
+    assert f"<th>{alone[:8]}</th><td>1</td>" in overview

@@ -3,9 +3,14 @@ JSON are the transcripts `pidgin replay` writes."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from eventlog import open_store
@@ -109,3 +114,32 @@ def test_an_unknown_or_ambiguous_id_is_one_line_and_exit_2(
     ]
     result = run_cli("show", "")
     assert result.exit_code == 2 and "2 conversations" in result.output
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs script(1) for a terminal")
+def test_on_a_terminal_a_long_conversation_goes_through_the_pager(
+    workdir: Path, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Long.").exit_code == 0
+    (conversation_id,) = started_ids(workdir)
+    pager = 'printf "%s" "$LESS" > less.txt; cat > paged.txt'
+
+    def show_on_a_terminal(lines: int) -> str:
+        """`pidgin show` in a pseudo-terminal of 80 columns and ``lines`` lines."""
+        env = {**os.environ, "PAGER": pager, "COLUMNS": "80", "LINES": str(lines)}
+        env.pop("LESS", None)
+        command = f"{sys.executable} -m pidgin show {conversation_id[:8]}"
+        done = subprocess.run(
+            ["script", "-qec", command, "/dev/null"],
+            cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    printed = show_on_a_terminal(24)
+    paged = (workdir / "paged.txt").read_text()
+    assert conversation_id not in printed and conversation_id in paged
+    assert "\x1b[1;36mTest-A (turn 1):" in paged  # Agent A's colour reaches the pager,
+    assert (workdir / "less.txt").read_text() == "-R"  # and less shows it as colour.
+    (workdir / "paged.txt").unlink()
+    printed = show_on_a_terminal(1000)  # Fits on the screen: printed, no pager.
+    assert conversation_id in printed and not (workdir / "paged.txt").exists()
