@@ -33,7 +33,11 @@ class ReportData:
     agent_measures: list[Measure]
     cross_measures: list[Measure]
     messages: dict[str, list[Record]]
-    """conversation id → its messages in order (turn, agent, text, tokens)."""
+    """conversation id → its messages in order (turn, agent, text, tokens, position)."""
+    notes: dict[str, list[Record]]
+    """conversation id → injected messages, errors, waits, pauses (position, title, text)."""
+    system_prompts: dict[str, dict[str, str]]
+    """conversation id → agent → its system prompt (agents without one are left out)."""
     findings: list[Record] | None
     """Rows of the pattern detectors' ``findings`` table, or None when there is none."""
     state: Record = field(default_factory=dict)
@@ -73,6 +77,8 @@ def load(connection: duckdb.DuckDBPyConnection, groups: list[Group]) -> ReportDa
         agent_measures=agent,
         cross_measures=cross,
         messages=_messages(connection),
+        notes=_notes(connection),
+        system_prompts=_system_prompts(connection),
         findings=_findings(connection),
         state=_state(connection),
     )
@@ -149,7 +155,7 @@ def _messages(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Record]]:
     rows = _records(
         connection.execute(
             f"SELECT {_ID.format('m.conversation_id')} AS id, m.turn, m.agent, m.model, m.text, "
-            "m.tokens_in, m.tokens_out FROM messages m JOIN report_ids r "
+            "m.tokens_in, m.tokens_out, m.position FROM messages m JOIN report_ids r "
             f"ON r.id = {_ID.format('m.conversation_id')} ORDER BY id, m.position"
         )
     )
@@ -157,6 +163,67 @@ def _messages(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Record]]:
     for row in rows:
         messages.setdefault(row.pop("id"), []).append(row)
     return messages
+
+
+_NOTES = f"""
+    SELECT {_ID.format("aggregate_id")} AS id, position, type, data->>'source' AS source,
+           data->>'$.agents' AS agents, coalesce(data->>'text', data->>'reason') AS text,
+           NULL AS provider, NULL AS agent, NULL AS status, NULL AS attempt, NULL AS wait
+    FROM events
+    WHERE type IN ('SystemPromptInjected', 'ConversationPaused', 'ConversationResumed')
+    UNION ALL
+    SELECT {_ID.format("conversation_id")}, position, type, NULL, NULL, message, provider,
+           agent, status, attempt, wait_seconds
+    FROM errors
+"""
+
+
+def _notes(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Record]]:
+    """What happened between the messages, as a title and a text, by log position."""
+    rows = _records(
+        connection.execute(
+            f"SELECT n.* FROM ({_NOTES}) n JOIN report_ids r ON r.id = n.id "
+            "ORDER BY n.id, n.position"
+        )
+    )
+    notes: dict[str, list[Record]] = {}
+    for row in rows:
+        notes.setdefault(row["id"], []).append(
+            {"position": row["position"], "title": _note_title(row), "text": row["text"] or ""}
+        )
+    return notes
+
+
+def _note_title(row: Record) -> str:
+    kind = row["type"]
+    if kind == "SystemPromptInjected":
+        agents = " and ".join(f"Agent {a.upper()}" for a in json.loads(row["agents"] or "[]"))
+        origin = "from the human conductor" if row["source"] == "human" else "scheduled"
+        return f"System message to {agents} ({origin})"
+    if kind == "ConversationPaused":
+        return "Paused"
+    if kind == "ConversationResumed":
+        return "Resumed"
+    agent = f"agent {str(row['agent']).upper()}"
+    if kind == "RateLimited":
+        return f"Rate limited: {agent} waited {row['wait'] or 0:.1f} s for {row['provider']}"
+    status = f", status {row['status']}" if row["status"] is not None else ""
+    return f"Error from {row['provider']} ({agent}{status}, attempt {row['attempt']})"
+
+
+def _system_prompts(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    rows = connection.execute(
+        f"SELECT {_ID.format('aggregate_id')} AS id, data->'agent_a'->>'system_prompt', "
+        "data->'agent_b'->>'system_prompt' FROM events e "
+        f"JOIN report_ids r ON r.id = {_ID.format('e.aggregate_id')} "
+        "WHERE type = 'ConversationStarted' ORDER BY id"
+    ).fetchall()
+    prompts: dict[str, dict[str, str]] = {}
+    for cid, prompt_a, prompt_b in rows:
+        found = {agent: p for agent, p in (("a", prompt_a), ("b", prompt_b)) if p}
+        if found:
+            prompts[cid] = found
+    return prompts
 
 
 def _findings(connection: duckdb.DuckDBPyConnection) -> list[Record] | None:

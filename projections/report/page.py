@@ -93,7 +93,8 @@ def _number(value: Any, digits: int = 3) -> str:
 
 
 def _transcripts(data: ReportData) -> list[Record]:
-    """Each conversation once (in report order) with its turns and messages."""
+    """Each conversation once (in report order): its messages under a heading per turn,
+    and what happened between them (injections, errors, waits, pauses) in log order."""
     seen: set[str] = set()
     convergence = {(r["id"], r["turn"]): r["convergence"] for r in data.turns}
     transcripts = []
@@ -102,18 +103,19 @@ def _transcripts(data: ReportData) -> list[Record]:
         if cid in seen:
             continue
         seen.add(cid)
-        turns: dict[int, list[Record]] = {}
-        for message in data.messages.get(cid, []):
-            turns.setdefault(message["turn"], []).append(message)
-        transcripts.append(
-            {
-                **conversation,
-                "turn_list": [
-                    {"turn": t, "convergence": convergence.get((cid, t)), "messages": m}
-                    for t, m in sorted(turns.items())
-                ],
-            }
-        )
+        events = [(m["position"], "message", m) for m in data.messages.get(cid, [])]
+        events += [(n["position"], "note", n) for n in data.notes.get(cid, [])]
+        items: list[Record] = []
+        turn = 0
+        for _, kind, record in sorted(events, key=lambda e: e[0]):
+            if kind == "message" and record["turn"] != turn:
+                turn = record["turn"]
+                items.append(
+                    {"kind": "turn", "turn": turn, "convergence": convergence.get((cid, turn))}
+                )
+            items.append({"kind": kind, **record})
+        prompts = data.system_prompts.get(cid, {})
+        transcripts.append({**conversation, "items": items, "system_prompts": prompts})
     return transcripts
 
 

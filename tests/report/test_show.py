@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from eventlog import open_store
-from pidgin.domain import AgentSpec, Conversation
-from tests.helpers import recorded_events, store_url
-
-SPEC = AgentSpec(model="local:test", provider="local", display_name="Test")
+from pidgin.domain import Conversation
+from tests.helpers import recorded_events
+from tests.report.recordings import record_errored
 
 
 def started_ids(workdir: Path) -> list[str]:
@@ -26,24 +24,6 @@ def started_ids(workdir: Path) -> list[str]:
         for r in recorded_events(workdir)
         if isinstance(r.event, Conversation.ConversationStarted)
     ]
-
-
-def record_errored(workdir: Path) -> str:
-    """A conversation that failed: one message, a provider error, ended with 'error'."""
-    conversation = Conversation.start(SPEC, SPEC, "Begin.", 3, name="failing")
-    conversation.start_turn(1)
-    conversation.request_message("a", 1)
-    conversation.complete_message(
-        "a", 1, "First words.", tokens_in=3, tokens_out=2, time_to_first_token=None,
-        duration=0.1, model="local:test",
-    )  # fmt: skip
-    conversation.request_message("b", 1)
-    conversation.record_rate_limited("b", "openai", 2.5, "429 from the API")
-    conversation.record_provider_error("b", "openai", "server overloaded", status=529, attempt=3)
-    conversation.end("error")
-    with open_store(store_url(workdir), create=True) as log:
-        log.save(conversation)
-    return str(conversation.id)
 
 
 def test_show_prints_every_kind_of_conversation_as_it_happened(
