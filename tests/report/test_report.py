@@ -4,6 +4,7 @@ log gives the same bytes; `--compare` puts experiments side by side."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def experiment(run_cli: Callable[..., Result], name: str, *options: str) -> None
     assert result.exit_code == 0, result.output
 
 
-def measures_present(workdir: Path) -> int:
-    """How many declared measures the database has (it depends on the metrics version)."""
+def expected_charts(workdir: Path) -> set[str]:
+    """The charts a report must have: convergence, one per declared measure the database
+    has (that depends on the metrics version), and the distributions that always exist."""
     database = workdir / "pidgin_output" / "pidgin.duckdb"
     with duckdb.connect(str(database), read_only=True) as connection:
         rows = connection.execute(
@@ -35,11 +37,23 @@ def measures_present(workdir: Path) -> int:
         ).fetchall()
     columns = {row[0] for row in rows}
     agent = present(AGENT_MEASURES, columns, agent=True)
-    return len(agent) + len(present(CROSS_MEASURES, columns, agent=False))
+    cross = present(CROSS_MEASURES, columns, agent=False)
+    assert len(agent) >= 5 and len(cross) >= 3  # Metrics version 2 has these.
+    return {
+        "convergence-band",
+        "convergence-lines",
+        "convergence-heatmap",
+        "distribution-0",  # Final convergence.
+        "distribution-1",  # Turns completed; turns to threshold only when one was reached.
+        *(f"agent-measure-{i}" for i in range(len(agent))),
+        *(f"cross-measure-{i}" for i in range(len(cross))),
+    }
 
 
-def assert_seen_well(seen: PageVisit, charts: int) -> None:
-    assert len(seen.charts) == charts
+def assert_seen_well(seen: PageVisit, html: str, expected: set[str]) -> None:
+    """Every chart of the page drawn (the expected ones among them), no error, no request."""
+    assert sorted(seen.charts) == sorted(re.findall(r'<figure [^>]*data-chart="([^"]+)"', html))
+    assert expected <= set(seen.charts)
     for chart, state in seen.charts.items():
         assert state["rendered"] == "true", (chart, state)
         assert int(state["marks"]) > 10, (chart, state)  # Axes, lines, rects: not empty.
@@ -64,9 +78,7 @@ def test_the_report_opens_offline_with_every_chart_drawn(
     seen = visit(workdir / "report.html", screenshot, filter_text="quokkaville")
     print(f"\nreport screenshot: {screenshot}")
     assert screenshot.stat().st_size > 10_000
-    # 3 convergence charts, one per measure, 3 distributions.
-    assert measures_present(workdir) >= 8  # Version 2 has 5 per agent and 3 across.
-    assert_seen_well(seen, charts=3 + measures_present(workdir) + 3)
+    assert_seen_well(seen, (workdir / "report.html").read_text(), expected_charts(workdir))
     assert seen.title == "Pidgin report: 2 groups"
     assert seen.transcripts == 4
     assert seen.shown_after_filter == 1
@@ -98,10 +110,10 @@ def test_compare_puts_experiments_side_by_side(
     screenshot = tmp_path_factory.mktemp("report-artifacts") / "compare.png"
     seen = visit(workdir / "compare.html", screenshot)
     print(f"\ncompare screenshot: {screenshot}")
-    differences = [c for c in seen.charts if c.startswith("difference-")]
-    measures = measures_present(workdir)
-    assert len(differences) == 1 + measures  # Final convergence and every measure.
-    assert_seen_well(seen, charts=3 + measures + 3 + len(differences))
+    expected = expected_charts(workdir)
+    measures = sum(1 for c in expected if "measure-" in c)
+    expected |= {f"difference-{i}" for i in range(1 + measures)}  # Final convergence too.
+    assert_seen_well(seen, html, expected)
 
 
 def test_a_measure_the_database_lacks_is_left_out(
