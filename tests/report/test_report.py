@@ -224,7 +224,7 @@ def test_transcripts_show_what_happened_between_the_messages(
     assert len(injected) == 2 and "Use short words now." in injected[1][:200]
     assert "Turn 1 · convergence" in injected[0] and "Turn 2 · convergence" in injected[1]
     assert "<dt>system prompt A</dt>" in html and "another AI model" in html
-    assert '<div class="note"><b>Paused</b><div class="text">high_convergence</div>' in html
+    assert '<div class="event"><b>Paused</b><div class="text">high_convergence</div>' in html
     after_error = html.split(f'id="c-{errored}"')[1]
     assert after_error.index("First words.") < after_error.index(
         "Error from openai (agent B, status 529, attempt 3)"
