@@ -66,7 +66,10 @@ def report(
     Arguments name experiments (name or id prefix), conversations (id prefix) or model
     pairs (MODEL_A,MODEL_B); none: every conversation.
 
-    Example: pidgin report words -o words.html; pidgin report --compare words words-2
+    \b
+    Examples:
+      pidgin report words -o words.html
+      pidgin report --compare words words-2
     """
     from eventlog import open_store
     from projections.analysis import project_to_duckdb
