@@ -12,6 +12,9 @@ from typing import Any
 import altair as alt
 
 WIDE, NARROW, HEIGHT = 640, 300, 220
+CANVAS_ABOVE = 40
+"""Charts with a mark per conversation are drawn on a canvas above this many: thousands
+of SVG elements take seconds to lay out, a canvas a fraction of that."""
 AGENT_COLOURS = ["#1f9bb4", "#b4339b"]
 """Agent A cyan, agent B magenta: the live view's and `pidgin show`'s colours."""
 Spec = dict[str, Any]
@@ -21,9 +24,12 @@ def _data(name: str) -> alt.Data:
     return alt.Data(name=name)  # type: ignore[no-untyped-call]
 
 
-def _spec(chart: alt.TopLevelMixin) -> Spec:
+def _spec(chart: alt.TopLevelMixin, canvas: bool = False) -> Spec:
+    """The chart's Vega-Lite JSON; ``canvas``: drawn on a canvas instead of as SVG."""
     spec: Spec = chart.to_dict()
     spec.pop("$schema", None)  # A URL: the page's Vega-Lite is the one inlined.
+    if canvas:  # vega-embed reads its options for this chart from usermeta.
+        spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return spec
 
 
@@ -45,7 +51,7 @@ def convergence_lines(conversations: int) -> Spec:
         )
         .properties(width=WIDE, height=HEIGHT)
     )
-    return _spec(chart)
+    return _spec(chart, conversations > CANVAS_ABOVE)
 
 
 def convergence_band(title: str = "Mean convergence across repetitions (band: ± 1 SD)") -> Spec:
@@ -87,7 +93,7 @@ def convergence_heatmap(conversations: int) -> Spec:
         )
         .properties(width=WIDE, height=max(60, row_height * conversations))
     )
-    return _spec(chart)
+    return _spec(chart, conversations > CANVAS_ABOVE)
 
 
 def agent_measure(title: str, groups: int) -> Spec:

@@ -17,8 +17,9 @@ from projections.report.aggregate import (
     conversation_stats,
     measure_series,
 )
-from projections.report.compare import differences, most_different_pairs
+from projections.report.compare import LEVEL, RESAMPLES, differences, most_different_pairs
 from projections.report.data import Record, ReportData
+from projections.report.measures import THRESHOLD
 
 
 @dataclass
@@ -64,45 +65,47 @@ def build_page(data: ReportData, *, compare: bool) -> Page:
     measures = _measures(data)
     if measures.charts:
         sections.append(measures)
-    shown = [n for n in DISTRIBUTIONS if any(r[n] is not None for r in stats)]
-    sections.append(
-        Section(
-            "distributions",
-            "Distributions across repetitions",
-            "One box per group (minimum to maximum) and a tick per conversation. "
-            "Turns to threshold: the first turn whose convergence reached the conversation's "
-            "threshold (0.75 when it had none).",
-            [Chart(f"distribution-{i}", charts.distribution(name)) for i, name in enumerate(shown)],
-            wide=False,
-        )
-    )
+    sections.append(_distributions(stats))
     comparison: list[Record] = []
     pairs: list[Record] = []
     if compare and len(labels) > 1:
         titles = [*DISTRIBUTIONS[:1], *(m.title for m in data.agent_measures + data.cross_measures)]
         comparison = differences(stats, labels, titles)
         datasets["differences"] = comparison
-        sections.append(
-            Section(
-                "differences",
-                f"Differences from {labels[0]}",
-                "Per measure, each group's mean over its conversations minus the first "
-                "group's; the line is the 95% percentile bootstrap interval (2,000 "
-                "resamples of the conversations in each group). Measures are first "
-                "averaged over each conversation's turns.",
-                [
-                    Chart(f"difference-{i}", charts.difference_interval(t))
-                    for i, t in enumerate(titles)
-                ],
-                wide=False,
-            )
-        )
+        sections.append(_differences(labels[0], titles))
         pairs = [
             {"a": a, "b": b, "rms": rms, "groups": (labels[0], label)}
             for label in labels[1:]
             for a, b, rms in most_different_pairs(data, labels[0], label)
         ]
     return Page(sections, datasets, overview(data), comparison, pairs)
+
+
+def _distributions(stats: list[Record]) -> Section:
+    """A chart per statistic that some conversation has (turns to threshold may be none)."""
+    shown = [n for n in DISTRIBUTIONS if any(r[n] is not None for r in stats)]
+    return Section(
+        "distributions",
+        "Distributions across repetitions",
+        "One box per group (minimum to maximum) and a tick per conversation. Turns to "
+        "threshold: the first turn whose convergence reached the conversation's threshold "
+        f"({THRESHOLD:g} when it had none).",
+        [Chart(f"distribution-{i}", charts.distribution(name)) for i, name in enumerate(shown)],
+        wide=False,
+    )
+
+
+def _differences(baseline: str, titles: list[str]) -> Section:
+    return Section(
+        "differences",
+        f"Differences from {baseline}",
+        "Per measure, each group's mean over its conversations minus the first group's; "
+        f"the line is the {LEVEL:.0%} percentile bootstrap interval ({RESAMPLES:,} "
+        "resamples of the conversations in each group). Measures are first averaged over "
+        "each conversation's turns.",
+        [Chart(f"difference-{i}", charts.difference_interval(t)) for i, t in enumerate(titles)],
+        wide=False,
+    )
 
 
 def _convergence(data: ReportData) -> Section:

@@ -30,25 +30,40 @@ def chromium_path() -> str | None:
 @dataclass
 class PageVisit:
     charts: dict[str, dict[str, int | str]] = field(default_factory=dict)
-    """chart id → rendered state, SVG marks drawn, SVG width and height."""
+    """chart id → rendered state, kind (svg or canvas), marks drawn, width and height."""
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     """Every URL the page asked for other than the report file."""
     seconds_to_charts: float = 0.0
+    busy_seconds: dict[str, float] = field(default_factory=dict)
+    """Chromium's own Performance metrics at that moment: seconds its main thread spent
+    in tasks, script, layout and style (less sensitive to a busy machine than the wall
+    clock)."""
     title: str = ""
     transcripts: int = 0
     shown_after_filter: int = -1
 
 
+BUSY = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
 CHART_STATE = """() => Array.from(document.querySelectorAll("figure[data-chart]")).map(f => {
-  const svg = f.querySelector("svg");
-  const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  const svg = f.querySelector("svg"), canvas = f.querySelector("canvas");
+  const drawn = svg || canvas;
+  const box = drawn ? drawn.getBoundingClientRect() : {width: 0, height: 0};
+  let marks = 0;
+  if (svg) {
+    marks = svg.querySelectorAll("path, rect, line, circle, text").length;
+  } else if (canvas && canvas.width && canvas.height) {
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) marks += 1;
+  }
   return [f.dataset.chart, {
-    rendered: f.dataset.rendered || "no",
-    marks: svg ? svg.querySelectorAll("path, rect, line, circle, text").length : 0,
-    width: Math.round(box.width), height: Math.round(box.height)}];
+    rendered: f.dataset.rendered || "no", kind: svg ? "svg" : canvas ? "canvas" : "none",
+    marks: marks, width: Math.round(box.width), height: Math.round(box.height)}];
 })"""
+"""Per chart: drawn or not, as SVG or on a canvas, its marks (SVG elements, or painted
+canvas pixels) and its size on the page."""
 
 
 def visit(report: Path, screenshot: Path | None = None, filter_text: str = "") -> PageVisit:
@@ -80,12 +95,20 @@ def visit(report: Path, screenshot: Path | None = None, filter_text: str = "") -
 
             context.route("**/*", route)
             page = context.new_page()
+            devtools = context.new_cdp_session(page)
+            devtools.send("Performance.enable")
             page.on("console", console)
             page.on("pageerror", page_error)
             started = time.perf_counter()
             page.goto(url, wait_until="load")
             page.wait_for_function("document.body.dataset.chartsDone === 'true'", timeout=120_000)
             result.seconds_to_charts = time.perf_counter() - started
+            metrics = devtools.send("Performance.getMetrics")["metrics"]
+            result.busy_seconds = {
+                m["name"].removesuffix("Duration").lower(): round(m["value"], 3)
+                for m in metrics
+                if m["name"] in BUSY
+            }
             result.charts = dict(page.evaluate(CHART_STATE))
             result.title = page.title()
             result.transcripts = page.locator("details.transcript").count()

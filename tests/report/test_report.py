@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from click.testing import Result
 
-from projections.report import build_report
+from projections.report import build_report, charts
 from projections.report.measures import AGENT_MEASURES, CROSS_MEASURES, present
 from tests.report.browser import PageVisit, chromium_path, visit
 from tests.report.recordings import record_errored
@@ -21,8 +21,8 @@ needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium is
 
 
 def experiment(run_cli: Callable[..., Result], name: str, *options: str) -> None:
-    args = ("-r", "3", "-t", "4", "-p", "What makes a word stick?", "--name", name, "--seed", "7")
-    args += ("--convergence-threshold", "0.6")
+    args = ["-r", "3", "-t", "4", "-p", "What makes a word stick?", "--name", name]
+    args += ["--seed", "7", "--convergence-threshold", "0.6"]
     result = run_cli("experiment", "start", *args, *options, "--foreground", "-q")
     assert result.exit_code == 0, result.output
 
@@ -82,6 +82,24 @@ def test_the_report_opens_offline_with_every_chart_drawn(
     assert seen.title == "Pidgin report: 2 groups"
     assert seen.transcripts == 4
     assert seen.shown_after_filter == 1
+
+
+@needs_chromium
+def test_many_conversations_are_drawn_on_canvases(
+    workdir: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    experiment(run_cli, "crowd")
+    assert run_cli("project", "-q").exit_code == 0
+    monkeypatch.setattr(charts, "CANVAS_ABOVE", 2)  # Three conversations count as many.
+    (workdir / "crowd.html").write_text(
+        build_report(workdir / "pidgin_output" / "pidgin.duckdb", ["crowd"])
+    )
+    seen = visit(workdir / "crowd.html")
+    canvases = {c for c, state in seen.charts.items() if state["kind"] == "canvas"}
+    assert canvases == {"convergence-lines", "convergence-heatmap"}
+    for chart in canvases:
+        assert int(seen.charts[chart]["marks"]) > 10_000, seen.charts[chart]  # Pixels painted.
+    assert_seen_well(seen, (workdir / "crowd.html").read_text(), expected_charts(workdir))
 
 
 def test_the_same_log_gives_the_same_bytes(workdir: Path, run_cli: Callable[..., Result]) -> None:
