@@ -72,13 +72,15 @@ def build(directory: Path, conversations: int, turns: int) -> tuple[Path, float]
         return database, time.perf_counter() - started
 
 
-def measure(database: Path, name: str, directory: Path) -> dict[str, float]:
+def measure(
+    database: Path, name: str, directory: Path, screenshot: Path | None = None
+) -> dict[str, float]:
     started = time.perf_counter()
     html = build_report(database, [])
     built = time.perf_counter() - started
     path = directory / f"{name}.html"
     path.write_text(html, encoding="utf-8")
-    seen = visit(path)
+    seen = visit(path, screenshot)
     drawn = sum(1 for state in seen.charts.values() if state["rendered"] == "true")
     assert drawn == len(seen.charts) and not seen.page_errors and not seen.requests
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S)
@@ -88,6 +90,8 @@ def measure(database: Path, name: str, directory: Path) -> dict[str, float]:
         "vega": len(scripts[1].encode()),
         "build": built,
         "open": seen.seconds_to_charts,
+        "busy": seen.busy_seconds.get("task", 0.0),
+        "layout": seen.busy_seconds.get("layout", 0.0) + seen.busy_seconds.get("recalcstyle", 0.0),
         "charts": len(seen.charts),
     }
 
@@ -96,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--screenshot", type=Path, help="keep a screenshot of the big report")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
@@ -110,7 +115,7 @@ def main() -> None:
         )
         measure(small_db, "warm-up", root)  # Vega's bundle is made once per process.
         baseline = measure(small_db, "baseline", root)
-        big = measure(big_db, "big", root)
+        big = measure(big_db, "big", root, args.screenshot)
     for label, row in (
         (f"1 × {args.turns}", baseline),
         (f"{args.conversations} × {args.turns}", big),
@@ -118,11 +123,13 @@ def main() -> None:
         print(
             f"{label:>10}: {row['bytes'] / 1e6:5.1f} MB (data {row['data'] / 1e3:,.0f} kB, "
             f"Vega {row['vega'] / 1e3:,.0f} kB), {row['charts']:.0f} charts, built in "
-            f"{row['build']:.1f} s, opened with every chart drawn in {row['open']:.2f} s"
+            f"{row['build']:.1f} s, opened with every chart drawn in {row['open']:.2f} s "
+            f"(Chromium busy {row['busy']:.2f} s, layout and style {row['layout']:.2f} s)"
         )
     print(
         f"ratios to the baseline: size {big['bytes'] / baseline['bytes']:.1f}x, "
-        f"build {big['build'] / baseline['build']:.1f}x, open {big['open'] / baseline['open']:.1f}x"
+        f"build {big['build'] / baseline['build']:.1f}x, "
+        f"open {big['open'] / baseline['open']:.1f}x, busy {big['busy'] / baseline['busy']:.1f}x"
     )
 
 
