@@ -2,7 +2,8 @@
 
 Each chart names its data (``alt.Data(name=...)``) instead of holding it: the page keeps
 every dataset once and hands each chart the ones it names, so a table used by three
-charts is in the file once. Vega-Lite draws the charts in the browser, as SVG.
+charts is in the file once. Vega draws the charts in the browser: as SVG, or on a
+canvas for the charts with a mark per conversation when there are many.
 """
 
 from __future__ import annotations
