@@ -67,10 +67,14 @@ def test_the_report_opens_offline_with_every_chart_drawn(
     workdir: Path, run_cli: Callable[..., Result], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     experiment(run_cli, "sticky")
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Say something about Quokkaville.").exit_code == 0
+    # Text is text: markup in a prompt is shown, never run or fetched.
+    prompt = 'Quokkaville </script><img src="https://example.invalid/x.png" onerror="boom()">'
+    assert run_cli("chat", "-q", "-t", "3", "-p", prompt, "--name", "<b>named</b>").exit_code == 0
     result = run_cli("report", "-o", "report.html")
     assert result.exit_code == 0, result.output
-    head = (workdir / "report.html").read_text().split("<body>")[0]
+    html = (workdir / "report.html").read_text()
+    assert "Quokkaville &lt;/script&gt;&lt;img src=" in html and "&lt;b&gt;named" in html
+    head = html.split("<body>")[0]
     assert "<link" not in head and "<script" not in head  # Style inline; scripts below.
 
     artifacts = tmp_path_factory.mktemp("report-artifacts")
@@ -78,7 +82,7 @@ def test_the_report_opens_offline_with_every_chart_drawn(
     seen = visit(workdir / "report.html", screenshot, filter_text="quokkaville")
     print(f"\nreport screenshot: {screenshot}")
     assert screenshot.stat().st_size > 10_000
-    assert_seen_well(seen, (workdir / "report.html").read_text(), expected_charts(workdir))
+    assert_seen_well(seen, html, expected_charts(workdir))
     assert seen.title == "Pidgin report: 2 groups"
     assert seen.transcripts == 4
     assert seen.shown_after_filter == 1
