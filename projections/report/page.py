@@ -75,7 +75,7 @@ def render(data: ReportData, page: Page, *, title: str) -> str:
         comparison=page.comparison,
         pairs=_pairs(data, page),
         findings=data.findings,
-        finding_columns=sorted({k for row in data.findings or [] for k in row}),
+        finding_columns=list(data.findings[0]) if data.findings else [],
         transcripts=_transcripts(data),
         style=_resource("report.css"),
         script=script_text(_resource("report.js")),
