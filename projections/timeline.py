@@ -23,7 +23,8 @@ class Entry:
     Kinds: message (index into view.messages), turn (turn, convergence), injection
     (index into view.injections), error (index into view.errors), rate_limited (agent,
     provider, wait_seconds, reason), paused (reason, turn), resumed (reason), threshold
-    (turn, convergence, threshold, action), ended (reason, total_turns).
+    (turn, convergence, threshold, action), stop_condition (turn, kind, condition, action,
+    quotes), ended (reason, total_turns).
     """
 
     kind: str
@@ -95,6 +96,18 @@ def _entry(view: ConversationView, event: Any) -> Entry | None:
                 "convergence": event.convergence,
                 "threshold": event.threshold,
                 "action": event.action,
+            },
+        )
+    if isinstance(event, Conversation.StopConditionMet):
+        quotes = [str(e.get("quote", "")) for e in event.evidence if e.get("quote")]
+        return Entry(
+            "stop_condition",
+            {
+                "turn": event.turn,
+                "kind": event.kind,
+                "condition": event.condition,
+                "action": event.action,
+                "quotes": quotes,
             },
         )
     if isinstance(event, Conversation.ConversationEnded):

@@ -150,8 +150,15 @@ def _state(kind: str, data: dict[str, Any]) -> Iterator[RenderableType]:
             f"Convergence threshold reached at turn {data['turn']}: {reached} ({data['action']})",
             style="bold yellow",
         )
+    elif kind == "stop_condition":
+        quotes = "; ".join(f"“{quote}”" for quote in data["quotes"])
+        met = f"{data['kind']} {data['condition']} at turn {data['turn']} ({data['action']})"
+        yield Text(
+            f"Stop condition met: {met}" + (f": {quotes}" if quotes else ""), style="bold yellow"
+        )
     elif kind == "ended":
-        yield Rule(f"ended: {data['reason']} after {data['total_turns']} turns", style="bold")
+        turns = f"{data['total_turns']} turn{'' if data['total_turns'] == 1 else 's'}"
+        yield Rule(f"ended: {data['reason']} after {turns}", style="bold")
 
 
 def _notice(title: str, body: str, style: str) -> RenderableType:

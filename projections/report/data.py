@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from projections.report.measures import AGENT_MEASURES, CROSS_MEASURES, Measure, present
+from projections.report.notes import notes_by_conversation
 from projections.report.select import Group
 
 DIGITS = 6
@@ -77,7 +78,7 @@ def load(connection: duckdb.DuckDBPyConnection, groups: list[Group]) -> ReportDa
         agent_measures=agent,
         cross_measures=cross,
         messages=_messages(connection),
-        notes=_notes(connection),
+        notes=notes_by_conversation(connection),
         system_prompts=_system_prompts(connection),
         findings=_findings(connection),
         state=_state(connection),
@@ -163,52 +164,6 @@ def _messages(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Record]]:
     for row in rows:
         messages.setdefault(row.pop("id"), []).append(row)
     return messages
-
-
-_NOTES = f"""
-    SELECT {_ID.format("aggregate_id")} AS id, position, type, data->>'source' AS source,
-           data->>'$.agents' AS agents, coalesce(data->>'text', data->>'reason') AS text,
-           NULL AS provider, NULL AS agent, NULL AS status, NULL AS attempt, NULL AS wait
-    FROM events
-    WHERE type IN ('SystemPromptInjected', 'ConversationPaused', 'ConversationResumed')
-    UNION ALL
-    SELECT {_ID.format("conversation_id")}, position, type, NULL, NULL, message, provider,
-           agent, status, attempt, wait_seconds
-    FROM errors
-"""
-
-
-def _notes(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Record]]:
-    """What happened between the messages, as a title and a text, by log position."""
-    rows = _records(
-        connection.execute(
-            f"SELECT n.* FROM ({_NOTES}) n JOIN report_ids r ON r.id = n.id "
-            "ORDER BY n.id, n.position"
-        )
-    )
-    notes: dict[str, list[Record]] = {}
-    for row in rows:
-        notes.setdefault(row["id"], []).append(
-            {"position": row["position"], "title": _note_title(row), "text": row["text"] or ""}
-        )
-    return notes
-
-
-def _note_title(row: Record) -> str:
-    kind = row["type"]
-    if kind == "SystemPromptInjected":
-        agents = " and ".join(f"Agent {a.upper()}" for a in json.loads(row["agents"] or "[]"))
-        origin = "from the human conductor" if row["source"] == "human" else "scheduled"
-        return f"System message to {agents} ({origin})"
-    if kind == "ConversationPaused":
-        return "Paused"
-    if kind == "ConversationResumed":
-        return "Resumed"
-    agent = f"agent {str(row['agent']).upper()}"
-    if kind == "RateLimited":
-        return f"Rate limited: {agent} waited {row['wait'] or 0:.1f} s for {row['provider']}"
-    status = f", status {row['status']}" if row["status"] is not None else ""
-    return f"Error from {row['provider']} ({agent}{status}, attempt {row['attempt']})"
 
 
 def _system_prompts(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:

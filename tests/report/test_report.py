@@ -239,6 +239,8 @@ def test_transcripts_show_what_happened_between_the_messages(
     assert run_cli("chat", "-q", "-t", "2", "-p", "Talk.", "-w", str(awareness)).exit_code == 0
     pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
     assert run_cli("chat", "-q", "-t", "3", "-p", "Pause.", *pause).exit_code == 0
+    stop = ("--stop-on", r"\bgrandmother\b")
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Stop.", *stop).exit_code == 0
     errored = record_errored(workdir)
     assert run_cli("report", "-o", "r.html").exit_code == 0
     html = (workdir / "r.html").read_text()
@@ -246,7 +248,12 @@ def test_transcripts_show_what_happened_between_the_messages(
     assert len(injected) == 2 and "Use short words now." in injected[1][:200]
     assert "Turn 1 · convergence" in injected[0] and "Turn 2 · convergence" in injected[1]
     assert "<dt>system prompt A</dt>" in html and "another AI model" in html
-    assert '<div class="event"><b>Paused</b><div class="text">high_convergence</div>' in html
+    assert (
+        '<div class="event"><b>Paused after turn 1</b><div class="text">high_convergence</div>'
+        in html
+    )
+    assert "reached the threshold 0.01 at turn 1 (pause)" in html
+    assert "Stop condition met: regex \\bgrandmother\\b at turn" in html
     after_error = html.split(f'id="c-{errored}"')[1]
     assert after_error.index("First words.") < after_error.index(
         "Error from openai (agent B, status 529, attempt 3)"

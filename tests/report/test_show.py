@@ -34,13 +34,15 @@ def test_show_prints_every_kind_of_conversation_as_it_happened(
     assert run_cli("chat", "-q", "-t", "3", "-p", "Talk.", "-w", str(awareness)).exit_code == 0
     pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
     assert run_cli("chat", "-q", "-t", "3", "-p", "Pause.", *pause).exit_code == 0
-    injected, paused = started_ids(workdir)
+    stop = ("--stop-on", r"\bgrandmother\b")
+    assert run_cli("chat", "-q", "-t", "3", "-p", "Stop.", *stop).exit_code == 0
+    injected, paused, stopped = started_ids(workdir)
     assert run_cli("branch", injected[:8], "--turn", "1", "-t", "2", "-q").exit_code == 0
     branched = started_ids(workdir)[-1]
     errored = record_errored(workdir)
 
     shown = {}
-    for conversation_id in (injected, paused, branched, errored):
+    for conversation_id in (injected, paused, stopped, branched, errored):
         result = run_cli("show", conversation_id[:6])
         assert result.exit_code == 0, result.output
         shown[conversation_id] = result.output
@@ -58,6 +60,10 @@ def test_show_prints_every_kind_of_conversation_as_it_happened(
     assert "Paused after turn 1: high_convergence" in shown[paused]
     assert "not ended: paused (high_convergence)" in shown[paused]
     assert "Not ended (paused: high_convergence)" in shown[paused]
+
+    assert "Stop condition met: regex \\bgrandmother\\b at turn" in shown[stopped]
+    assert "grandmother" in shown[stopped].split("Stop condition met")[1]  # The evidence.
+    assert "ended: stop_regex after" in shown[stopped]
 
     assert f"{injected} at turn 1" in shown[branched]  # "branched from ID at turn 1"
 
