@@ -68,8 +68,11 @@ def load(connection: duckdb.DuckDBPyConnection, groups: list[Group]) -> ReportDa
     agent = present(AGENT_MEASURES, columns, agent=True)
     cross = present(CROSS_MEASURES, columns, agent=False)
     metrics = _metrics(connection, agent, cross)
-    if not metrics:  # Projected without metrics: the columns are there, empty.
-        agent, cross = [], []
+    # A column with no value (projected without metrics, or a measure whose model is not
+    # installed) is left out like a missing one.
+    rows = [row for turns in metrics.values() for row in turns.values()]
+    agent = [m for m in agent if any(r[f"a_{m.column}"] is not None for r in rows)]
+    cross = [m for m in cross if any(r[m.column] is not None for r in rows)]
     return ReportData(
         groups=groups,
         conversations=conversations,

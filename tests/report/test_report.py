@@ -35,9 +35,13 @@ def expected_charts(workdir: Path) -> set[str]:
         rows = connection.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'turn_metrics'"
         ).fetchall()
-    columns = {row[0] for row in rows}
-    agent = present(AGENT_MEASURES, columns, agent=True)
-    cross = present(CROSS_MEASURES, columns, agent=False)
+        columns = [row[0] for row in rows]
+        counts = connection.execute(  # A semantic column is NULL without its model.
+            "SELECT " + ", ".join(f"count({c})" for c in columns) + " FROM turn_metrics"
+        ).fetchone()
+    filled = {c for c, n in zip(columns, counts or (), strict=True) if n}
+    agent = present(AGENT_MEASURES, filled, agent=True)
+    cross = present(CROSS_MEASURES, filled, agent=False)
     assert len(agent) >= 5 and len(cross) >= 3  # Metrics version 2 has these.
     return {
         "convergence-band",
@@ -138,7 +142,7 @@ def test_compare_puts_experiments_side_by_side(
     assert_seen_well(seen, html, expected)
 
 
-def test_a_measure_the_database_lacks_is_left_out(
+def test_a_measure_the_database_lacks_or_never_computed_is_left_out(
     workdir: Path, run_cli: Callable[..., Result]
 ) -> None:
     experiment(run_cli, "lacking")
@@ -146,10 +150,12 @@ def test_a_measure_the_database_lacks_is_left_out(
     database = workdir / "pidgin_output" / "pidgin.duckdb"
     html = build_report(database, ["lacking"])
     assert "Lexical diversity (MTLD)" in html
+    assert "TF-IDF similarity" in html
     with duckdb.connect(str(database)) as connection:
         connection.execute("ALTER TABLE turn_metrics DROP COLUMN b_mtld")
+        connection.execute("UPDATE turn_metrics SET tfidf_similarity = NULL")  # No values.
     html = build_report(database, ["lacking"])
-    assert "Lexical diversity (MTLD)" not in html
+    assert "Lexical diversity (MTLD)" not in html and "TF-IDF similarity" not in html
     assert "Message length (words)" in html
 
 
