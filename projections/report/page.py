@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from projections.report.data import Record, ReportData
-from projections.report.sections import Page, chart_count, columnar
+from projections.report.sections import Page, columnar
 
 TEMPLATES = "templates"
 _GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
@@ -71,7 +71,6 @@ def render(data: ReportData, page: Page, *, title: str) -> str:
         groups=data.groups,
         overview=page.overview,
         sections=page.sections,
-        chart_count=chart_count(page),
         comparison=page.comparison,
         pairs=_pairs(data, page),
         findings=data.findings,

@@ -6,6 +6,7 @@ rather than shown empty.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,11 +183,12 @@ def overview(data: ReportData) -> list[Record]:
     return rows
 
 
-def chart_count(page: Page) -> int:
-    return sum(len(s.charts) for s in page.sections)
-
-
 def columnar(rows: list[Record]) -> dict[str, Any]:
     """A dataset as column names and rows of values: smaller than a list of objects."""
     columns = list(rows[0]) if rows else []
-    return {"columns": columns, "rows": [[r.get(c) for c in columns] for r in rows]}
+    return {"columns": columns, "rows": [[_finite(r.get(c)) for c in columns] for r in rows]}
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: such a value is missing (null)."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
