@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+from click.testing import Result
 
 from eventlog import open_store
 from pidgin.domain import AgentSpec, Conversation
-from tests.helpers import store_url
+from tests.helpers import recorded_events, store_url
 
 SPEC = AgentSpec(model="local:test", provider="local", display_name="Test")
 
@@ -27,3 +30,35 @@ def record_errored(workdir: Path) -> str:
     with open_store(store_url(workdir), create=True) as log:
         log.save(conversation)
     return str(conversation.id)
+
+
+def record_every_kind(workdir: Path, run_cli: Callable[..., Result]) -> dict[str, str]:
+    """Conversations of every kind, by kind: injected (a scheduled system message at turn
+    2, research system prompts), paused (at a convergence threshold), stopped (by a stop
+    condition), branched (from the injected one at turn 1) and errored."""
+    awareness = workdir / "inject.yaml"
+    awareness.write_text('base: research\nprompts:\n  2: {both: "Use short words now."}\n')
+    pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
+    stop = ("--stop-on", r"\bgrandmother\b")
+    for options in (("-w", str(awareness)), pause, stop):
+        assert run_cli("chat", "-q", "-t", "3", "-p", "Talk.", *options).exit_code == 0
+    injected, paused, stopped = started_ids(workdir)
+    assert run_cli("branch", injected[:8], "--turn", "1", "-t", "2", "-q").exit_code == 0
+    branched = started_ids(workdir)[-1]
+    errored = record_errored(workdir)
+    return {
+        "injected": injected,
+        "paused": paused,
+        "stopped": stopped,
+        "branched": branched,
+        "errored": errored,
+    }
+
+
+def started_ids(workdir: Path) -> list[str]:
+    """The ids of the conversations in the default store, in the order they started."""
+    return [
+        str(r.event.originator_id)
+        for r in recorded_events(workdir)
+        if isinstance(r.event, Conversation.ConversationStarted)
+    ]

@@ -15,7 +15,7 @@ from click.testing import Result
 from projections.report import build_report, charts
 from projections.report.measures import AGENT_MEASURES, CROSS_MEASURES, present
 from tests.report.browser import PageVisit, chromium_path, visit
-from tests.report.recordings import record_errored
+from tests.report.recordings import record_every_kind
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")
 
@@ -240,17 +240,11 @@ def test_groups_by_model_pair_and_by_conversation(
 def test_transcripts_show_what_happened_between_the_messages(
     workdir: Path, run_cli: Callable[..., Result]
 ) -> None:
-    awareness = workdir / "inject.yaml"
-    awareness.write_text('base: research\nprompts:\n  2: {both: "Use short words now."}\n')
-    assert run_cli("chat", "-q", "-t", "2", "-p", "Talk.", "-w", str(awareness)).exit_code == 0
-    pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Pause.", *pause).exit_code == 0
-    stop = ("--stop-on", r"\bgrandmother\b")
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Stop.", *stop).exit_code == 0
-    errored = record_errored(workdir)
+    kinds = record_every_kind(workdir, run_cli)
     assert run_cli("report", "-o", "r.html").exit_code == 0
     html = (workdir / "r.html").read_text()
-    injected = html.split("System message to Agent A and Agent B (scheduled)")
+    transcript = html.split(f'id="c-{kinds["injected"]}"')[1].split("</details>")[0]
+    injected = transcript.split("System message to Agent A and Agent B (scheduled)")
     assert len(injected) == 2 and "Use short words now." in injected[1][:200]
     assert "Turn 1 · convergence" in injected[0] and "Turn 2 · convergence" in injected[1]
     assert "<dt>system prompt A</dt>" in html and "another AI model" in html
@@ -260,7 +254,7 @@ def test_transcripts_show_what_happened_between_the_messages(
     )
     assert "reached the threshold 0.01 at turn 1 (pause)" in html
     assert "Stop condition met: regex \\bgrandmother\\b at turn" in html
-    after_error = html.split(f'id="c-{errored}"')[1]
+    after_error = html.split(f'id="c-{kinds["errored"]}"')[1]
     assert after_error.index("First words.") < after_error.index(
         "Error from openai (agent B, status 529, attempt 3)"
     )

@@ -13,33 +13,15 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from pidgin.domain import Conversation
-from tests.helpers import recorded_events
-from tests.report.recordings import record_errored
-
-
-def started_ids(workdir: Path) -> list[str]:
-    return [
-        str(r.event.originator_id)
-        for r in recorded_events(workdir)
-        if isinstance(r.event, Conversation.ConversationStarted)
-    ]
+from tests.report.recordings import record_every_kind, started_ids
 
 
 def test_show_prints_every_kind_of_conversation_as_it_happened(
     workdir: Path, run_cli: Callable[..., Result]
 ) -> None:
-    awareness = workdir / "inject.yaml"
-    awareness.write_text('base: none\nprompts:\n  2: {both: "Use short words now."}\n')
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Talk.", "-w", str(awareness)).exit_code == 0
-    pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Pause.", *pause).exit_code == 0
-    stop = ("--stop-on", r"\bgrandmother\b")
-    assert run_cli("chat", "-q", "-t", "3", "-p", "Stop.", *stop).exit_code == 0
-    injected, paused, stopped = started_ids(workdir)
-    assert run_cli("branch", injected[:8], "--turn", "1", "-t", "2", "-q").exit_code == 0
-    branched = started_ids(workdir)[-1]
-    errored = record_errored(workdir)
+    kinds = record_every_kind(workdir, run_cli)
+    injected, paused, stopped = kinds["injected"], kinds["paused"], kinds["stopped"]
+    branched, errored = kinds["branched"], kinds["errored"]
 
     shown = {}
     for conversation_id in (injected, paused, stopped, branched, errored):
