@@ -34,11 +34,17 @@ def _spec(chart: alt.TopLevelMixin, canvas: bool = False) -> Spec:
     return spec
 
 
-def _group_color() -> Any:
-    return alt.Color("group:N", title="group", legend=alt.Legend(orient="bottom", columns=1))
+def _group_color(groups: list[str]) -> Any:
+    """Colour by group, each group the same colour in every chart."""
+    return alt.Color(
+        "group:N",
+        title="group",
+        scale=alt.Scale(domain=groups),
+        legend=alt.Legend(orient="bottom", columns=1),
+    )
 
 
-def convergence_lines(conversations: int) -> Spec:
+def convergence_lines(conversations: int, groups: list[str]) -> Spec:
     """One line per conversation, coloured by group (fainter as there are more)."""
     chart = (
         alt.Chart(_data("turns"), title="Convergence over turns, per conversation")
@@ -46,7 +52,7 @@ def convergence_lines(conversations: int) -> Spec:
         .encode(
             x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("convergence:Q", title="convergence", scale=alt.Scale(domain=[0, 1])),
-            color=_group_color(),
+            color=_group_color(groups),
             detail="id:N",
             tooltip=["group:N", "conversation:N", "turn:Q", "convergence:Q"],
         )
@@ -55,11 +61,12 @@ def convergence_lines(conversations: int) -> Spec:
     return _spec(chart, conversations > CANVAS_ABOVE)
 
 
-def convergence_band(title: str = "Mean convergence across repetitions (band: ± 1 SD)") -> Spec:
+def convergence_band(groups: list[str]) -> Spec:
     """Per group, the mean convergence per turn with a band of one standard deviation."""
+    title = "Mean convergence across repetitions (band: ± 1 SD)"
     base = alt.Chart(_data("convergence_bands"), title=title).encode(
         x=alt.X("turn:Q", title="turn", axis=alt.Axis(tickMinStep=1)),
-        color=_group_color(),
+        color=_group_color(groups),
     )
     band = base.mark_area(opacity=0.2).encode(
         y=alt.Y("low:Q", title="convergence", scale=alt.Scale(domain=[0, 1], clamp=True)),
@@ -97,20 +104,20 @@ def convergence_heatmap(conversations: int) -> Spec:
     return _spec(chart, conversations > CANVAS_ABOVE)
 
 
-def agent_measure(title: str, groups: int) -> Spec:
+def agent_measure(title: str, groups: list[str]) -> Spec:
     """One per-agent measure over turns: a line per agent (dashed per group)."""
     encoding: dict[str, Any] = {
         "color": alt.Color("agent:N", title="agent", scale=alt.Scale(range=AGENT_COLOURS)),
         "tooltip": ["group:N", "agent:N", "turn:Q", "value:Q"],
     }
-    if groups > 1:
+    if len(groups) > 1:
         encoding["strokeDash"] = alt.StrokeDash("group:N", title="group")
     return _over_turns("agent_measures", title, encoding)
 
 
-def cross_measure(title: str) -> Spec:
+def cross_measure(title: str, groups: list[str]) -> Spec:
     """One measure across the two agents over turns: a line per group."""
-    encoding = {"color": _group_color(), "tooltip": ["group:N", "turn:Q", "value:Q"]}
+    encoding = {"color": _group_color(groups), "tooltip": ["group:N", "turn:Q", "value:Q"]}
     return _over_turns("cross_measures", title, encoding)
 
 
@@ -130,13 +137,15 @@ def _over_turns(dataset: str, title: str, encoding: dict[str, Any]) -> Spec:
     return _spec(chart)
 
 
-def distribution(statistic: str) -> Spec:
+def distribution(statistic: str, groups: list[str]) -> Spec:
     """One statistic across repetitions: a box per group with every conversation as a tick."""
     base = alt.Chart(_data("statistics"), title=statistic).transform_filter(
         (alt.datum.statistic == statistic) & alt.expr.isValid(alt.datum.value)
     )
     box = base.mark_boxplot(extent="min-max", opacity=0.5).encode(
-        x=alt.X("value:Q", title=statistic), y=alt.Y("group:N", title=None), color=_group_color()
+        x=alt.X("value:Q", title=statistic),
+        y=alt.Y("group:N", title=None),
+        color=_group_color(groups),
     )
     ticks = base.mark_tick(color="#333", opacity=0.6).encode(
         x="value:Q", y="group:N", tooltip=["group:N", "conversation:N", "value:Q"]
@@ -144,13 +153,13 @@ def distribution(statistic: str) -> Spec:
     return _spec((box + ticks).properties(width=NARROW))
 
 
-def difference_interval(measure: str) -> Spec:
+def difference_interval(measure: str, groups: list[str]) -> Spec:
     """One measure: each group's difference from the first group, with its bootstrap CI."""
     data = _data("differences")
     base = (
         alt.Chart(data, title=measure)
         .transform_filter(alt.datum.measure == measure)
-        .encode(y=alt.Y("group:N", title=None, sort=None), color=_group_color())
+        .encode(y=alt.Y("group:N", title=None, sort=None), color=_group_color(groups))
     )
     rule = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title="difference from the first group"), x2="high:Q"

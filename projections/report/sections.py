@@ -66,14 +66,14 @@ def build_page(data: ReportData, *, compare: bool) -> Page:
     measures = _measures(data)
     if measures.charts:
         sections.append(measures)
-    sections.append(_distributions(stats))
+    sections.append(_distributions(stats, labels))
     comparison: list[Record] = []
     pairs: list[Record] = []
     if compare and len(labels) > 1:
         titles = [*DISTRIBUTIONS[:1], *(m.title for m in data.agent_measures + data.cross_measures)]
         comparison = differences(stats, labels, titles)
         datasets["differences"] = comparison
-        sections.append(_differences(labels[0], titles))
+        sections.append(_differences(titles, labels))
         pairs = [
             {"a": a, "b": b, "rms": rms, "groups": (labels[0], label)}
             for label in labels[1:]
@@ -82,7 +82,7 @@ def build_page(data: ReportData, *, compare: bool) -> Page:
     return Page(sections, datasets, overview(data), comparison, pairs)
 
 
-def _distributions(stats: list[Record]) -> Section:
+def _distributions(stats: list[Record], labels: list[str]) -> Section:
     """A chart per statistic that some conversation has (turns to threshold may be none)."""
     shown = [n for n in DISTRIBUTIONS if any(r[n] is not None for r in stats)]
     return Section(
@@ -91,29 +91,36 @@ def _distributions(stats: list[Record]) -> Section:
         "One box per group (minimum to maximum) and a tick per conversation. Turns to "
         "threshold: the first turn whose convergence reached the conversation's threshold "
         f"({THRESHOLD:g} when it had none).",
-        [Chart(f"distribution-{i}", charts.distribution(name)) for i, name in enumerate(shown)],
+        [
+            Chart(f"distribution-{i}", charts.distribution(name, labels))
+            for i, name in enumerate(shown)
+        ],
         wide=False,
     )
 
 
-def _differences(baseline: str, titles: list[str]) -> Section:
+def _differences(titles: list[str], labels: list[str]) -> Section:
     return Section(
         "differences",
-        f"Differences from {baseline}",
+        f"Differences from {labels[0]}",
         "Per measure, each group's mean over its conversations minus the first group's; "
         f"the line is the {LEVEL:.0%} percentile bootstrap interval ({RESAMPLES:,} "
         "resamples of the conversations in each group). Measures are first averaged over "
         "each conversation's turns.",
-        [Chart(f"difference-{i}", charts.difference_interval(t)) for i, t in enumerate(titles)],
+        [
+            Chart(f"difference-{i}", charts.difference_interval(t, labels))
+            for i, t in enumerate(titles)
+        ],
         wide=False,
     )
 
 
 def _convergence(data: ReportData) -> Section:
     count = len({r["id"] for r in data.conversations})
+    labels = [g.label for g in data.groups]
     chart_list = [
-        Chart("convergence-band", charts.convergence_band()),
-        Chart("convergence-lines", charts.convergence_lines(count)),
+        Chart("convergence-band", charts.convergence_band(labels)),
+        Chart("convergence-lines", charts.convergence_lines(count, labels)),
     ]
     chart_list.append(Chart("convergence-heatmap", charts.convergence_heatmap(count)))
     return Section(
@@ -127,13 +134,13 @@ def _convergence(data: ReportData) -> Section:
 
 
 def _measures(data: ReportData) -> Section:
-    groups = len(data.groups)
+    labels = [g.label for g in data.groups]
     chart_list = [
-        Chart(f"agent-measure-{i}", charts.agent_measure(m.title, groups))
+        Chart(f"agent-measure-{i}", charts.agent_measure(m.title, labels))
         for i, m in enumerate(data.agent_measures)
     ]
     chart_list += [
-        Chart(f"cross-measure-{i}", charts.cross_measure(m.title))
+        Chart(f"cross-measure-{i}", charts.cross_measure(m.title, labels))
         for i, m in enumerate(data.cross_measures)
     ]
     version = data.state.get("metrics_version") or "none"
