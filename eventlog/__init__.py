@@ -5,6 +5,7 @@ Knows nothing about conversations; any eventsourcing aggregate can be stored.
 
 from eventlog.errors import (
     ConcurrencyConflictError,
+    DamagedEventError,
     EventLogError,
     StoreCorruptError,
     StoreUnavailableError,
@@ -15,6 +16,7 @@ from eventlog.url import StoreURL, parse_store_url
 
 __all__ = [
     "ConcurrencyConflictError",
+    "DamagedEventError",
     "EventLog",
     "EventLogError",
     "RecordedEvent",

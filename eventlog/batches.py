@@ -10,6 +10,11 @@ the ADBC SQLite driver, which fills Arrow columns without making a Python object
 event; without the driver, through a read-only ``sqlite3`` connection. Any other store, or
 a SQLite file whose table does not look as expected, is read through
 ``EventLog.read_notifications``.
+
+Bulk readers skip the event mapper, so every batch is checked here before it is handed
+out: an event with a content checksum must match it (a CRC, cheap), and one without (a
+log written before checksums) is decoded and checked against its class like any read.
+A damaged event raises :class:`DamagedEventError` naming the store and its position.
 """
 
 from __future__ import annotations
@@ -20,11 +25,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from eventlog.store import EventLog
+from eventsourcing.persistence import Notification
+
+from eventlog.checksum import is_sealed, unseal
+from eventlog.errors import DamagedEventError
+from eventlog.store import EventLog, read_error
 
 SQLITE_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 SCHEMA = pa.schema(
@@ -67,13 +77,48 @@ class EventBatch:
 
 
 def event_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:
-    """Batches of at most ``batch_size`` stored events after ``after``, in global order."""
+    """Batches of at most ``batch_size`` stored events after ``after``, in global order,
+    each checked (see the module docstring)."""
+    for batch in _unchecked_batches(log, after, batch_size):
+        check_batch(log, batch)
+        yield batch
+
+
+def check_batch(log: EventLog, batch: EventBatch) -> None:
+    """Raise :class:`DamagedEventError` for the first damaged event of ``batch``."""
+    table = batch.table
+    topics = table["topic"].to_pylist()
+    states = table["state"].to_pylist()
+    for index, (topic, state) in enumerate(zip(topics, states, strict=True)):
+        if is_sealed(state):
+            try:
+                unseal(topic, state)
+                continue
+            except ValueError as error:
+                position = table["position"][index].as_py()
+                raise DamagedEventError(
+                    log.url.redacted, f"position {position}", str(error)
+                ) from None
+        position, raw_id, version = (table[n][index].as_py() for n in SCHEMA.names[:3])
+        notification = Notification(
+            id=position, originator_id=UUID(raw_id), originator_version=version,
+            topic=topic, state=state,
+        )  # fmt: skip
+        log.decode(notification)
+
+
+def _unchecked_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:
     # Resolved: "sqlite:////abs/x.db" gives the path //abs/x.db, which SQLite opens but
     # which would read as a URI authority in "file://abs/x.db".
     path = log.url.path if log.url.scheme == "sqlite" else None
     path = path.resolve() if path is not None else None
     if path is not None and _has_stored_events(path):
-        yield from _sqlite_batches(path, after, batch_size)
+        try:
+            yield from _sqlite_batches(path, after, batch_size)
+        except Exception as error:  # the driver's errors: a malformed file, bad text
+            if not _is_read_error(error):
+                raise
+            raise read_error(log.url.redacted, after, error) from None
         return
     batch: list[RawEvent] = []
     for n in log.read_notifications(after, batch_size=batch_size):
@@ -83,6 +128,14 @@ def event_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventB
             batch = []
     if batch:
         yield _from_rows(batch)
+
+
+def _is_read_error(error: Exception) -> bool:
+    """An error of the SQLite reader (ADBC, sqlite3 or Arrow), not of the caller."""
+    module = type(error).__module__
+    return isinstance(error, (sqlite3.Error, UnicodeDecodeError, pa.ArrowException)) or (
+        module.startswith("adbc_driver")
+    )
 
 
 def _from_rows(rows: list[Any]) -> EventBatch:

@@ -19,3 +19,22 @@ class ConcurrencyConflictError(EventLogError):
 
 class StoreCorruptError(EventLogError):
     """A store whose contents cannot be read as events (names the file and line, or row)."""
+
+
+class DamagedEventError(StoreCorruptError):
+    """One stored event that is not a valid event of its class, named by store and place.
+
+    Raised wherever events are decoded (``EventLog.decode``, aggregate loads, bulk
+    batches), so every command reports a damaged event the same way.
+    """
+
+    def __init__(self, store: str, where: str, reason: str) -> None:
+        super().__init__(f"damaged event in {store} at {where}: {reason}")
+        self.store = store
+        self.where = where
+        self.reason = reason
+
+
+class EventInvalid(ValueError):
+    """Why one stored event is not valid (raised by the mapper, which knows no position;
+    the reader that does turns it into :class:`DamagedEventError`)."""

@@ -26,13 +26,21 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from eventlog.errors import ConcurrencyConflictError, StoreUnavailableError, StoreURLError
+from eventlog.errors import (
+    ConcurrencyConflictError,
+    DamagedEventError,
+    EventInvalid,
+    StoreCorruptError,
+    StoreUnavailableError,
+    StoreURLError,
+)
 from eventlog.postgres import postgres_environment, postgres_setup_lock
 from eventlog.url import StoreURL, parse_store_url
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 TRANSCODER_TOPIC = "eventlog.codec:MsgspecTranscoder"
+MAPPER_TOPIC = "eventlog.mapping:CheckedMapper"
 DEFAULT_BATCH_SIZE = 1000
 
 
@@ -99,11 +107,27 @@ class EventLog:
 
     def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
         """Rebuild one aggregate from its events (optionally up to ``version``)."""
-        return self._app.repository.get(aggregate_id, version=version)
+        try:
+            return self._app.repository.get(aggregate_id, version=version)
+        except EventInvalid:
+            raise self._damaged_in(aggregate_id) from None
 
     def aggregate_events(self, aggregate_id: UUID) -> list[Any]:
         """All events of one aggregate, oldest first."""
-        return list(self._app.events.get(aggregate_id))
+        try:
+            return list(self._app.events.get(aggregate_id))
+        except EventInvalid:
+            raise self._damaged_in(aggregate_id) from None
+
+    def _damaged_in(self, aggregate_id: UUID) -> DamagedEventError:
+        """The error naming the first damaged event of one aggregate, by position."""
+        for notification in self.read_notifications():
+            if notification.originator_id == aggregate_id:
+                try:
+                    self.decode(notification)
+                except DamagedEventError as error:
+                    return error
+        return DamagedEventError(self.url.redacted, f"aggregate {aggregate_id}", "unreadable")
 
     def read(
         self,
@@ -133,18 +157,25 @@ class EventLog:
                 batch = self._app.recorder.select_notifications(
                     start=position, limit=batch_size, topics=topics, inclusive_of_start=False
                 )
-            except PersistenceError as error:
-                raise StoreUnavailableError(
-                    f"cannot read store {self.url}: {_first_line(error)}"
-                ) from None
+            except (PersistenceError, sqlite3.Error, UnicodeDecodeError) as error:
+                raise read_error(self.url.redacted, position, error) from None
             yield from batch
             if len(batch) < batch_size:
                 return
             position = batch[-1].id
 
     def decode(self, notification: Notification) -> RecordedEvent:
-        """Turn one stored notification into a domain event (upcasting old versions)."""
-        domain_event = self._app.mapper.to_domain_event(notification)
+        """Turn one stored notification into a domain event (upcasting old versions).
+
+        Raises :class:`DamagedEventError` naming the store and position when the stored
+        event is not a valid event of its class (see :mod:`eventlog.mapping`).
+        """
+        try:
+            domain_event = self._app.mapper.to_domain_event(notification)
+        except EventInvalid as error:
+            raise DamagedEventError(
+                self.url.redacted, f"position {notification.id}", str(error)
+            ) from None
         return RecordedEvent(
             position=notification.id,
             originator_id=domain_event.originator_id,
@@ -203,6 +234,26 @@ def _prepare_sqlite_path(url: StoreURL) -> None:
         raise StoreUnavailableError(f"cannot write to {url.path.parent}: permission denied")
 
 
+def read_error(
+    store: str, after: int, error: BaseException
+) -> StoreCorruptError | StoreUnavailableError:
+    """A failure to read stored records: damage (a malformed file, text that is not
+    UTF-8, a value of the wrong type) or a store that cannot be reached (locked, gone)."""
+    from eventsourcing.persistence import DatabaseError, DataError, InternalError
+
+    text = _first_line(error)
+    damaged = (
+        isinstance(error, (UnicodeDecodeError, DataError, InternalError))
+        or type(error) in (DatabaseError, sqlite3.DatabaseError)
+        or "malformed" in text
+        or "not a database" in text
+        or "decode" in text
+    )
+    if damaged:
+        return StoreCorruptError(f"damaged store {store} after position {after}: {text}")
+    return StoreUnavailableError(f"cannot read store {store}: {text}")
+
+
 def _first_line(error: BaseException) -> str:
     """A driver's message without its DETAIL/HINT lines: errors are shown as one line."""
     text = str(error).strip()
@@ -211,7 +262,7 @@ def _first_line(error: BaseException) -> str:
 
 def _environment_for(url: StoreURL) -> dict[str, str]:
     """The eventsourcing environment that selects the store's persistence module."""
-    env = {"TRANSCODER_TOPIC": TRANSCODER_TOPIC}
+    env = {"TRANSCODER_TOPIC": TRANSCODER_TOPIC, "MAPPER_TOPIC": MAPPER_TOPIC}
     if url.scheme == "sqlite":
         assert url.path is not None
         env.update(

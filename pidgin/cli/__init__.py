@@ -8,7 +8,7 @@ import click
 
 from pidgin.cli.branch import branch
 from pidgin.cli.chat import chat
-from pidgin.cli.common import UserError
+from pidgin.cli.common import DamagedStoreError, UserError
 from pidgin.cli.experiment import experiment
 from pidgin.cli.findings import findings_command
 from pidgin.cli.listing import list_command
@@ -23,14 +23,17 @@ from pidgin.cli.show import show
 
 
 class PidginGroup(click.Group):
-    """Turns every expected failure into a one-line error with exit code 2."""
+    """Turns every expected failure into a one-line error: exit code 2, or 3 for a
+    damaged store (an event that cannot be read, named by store and position)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from eventlog import EventLogError
+        from eventlog import EventLogError, StoreCorruptError
         from pidgin.errors import PidginError
 
         try:
             return super().invoke(ctx)
+        except StoreCorruptError as error:
+            raise DamagedStoreError(str(error)) from None
         except (PidginError, EventLogError, LookupError) as error:
             raise UserError(str(error)) from None
 

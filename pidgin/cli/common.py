@@ -21,6 +21,12 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+class DamagedStoreError(UserError):
+    """A store holding an event that cannot be read (named by store and position): exit 3."""
+
+    exit_code = 3
+
+
 def store_option(function: F) -> F:
     return click.option(
         "--store",

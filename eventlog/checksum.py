@@ -1,0 +1,54 @@
+"""Content checksums sealed into stored event state, so a flipped byte is noticed.
+
+The checksum is the last key of the state's JSON object: ``…,"_checksum":"89abcdef"}``
+(CRC-32 of the topic, a newline and the state without that key, as 8 hex digits). It
+lives in the state itself so that every store (SQLite, JSONL, PostgreSQL) and every
+verbatim move (``log copy``, export, import) carries it without a schema of its own,
+and any reader that ignores unknown keys (``jq``, DuckDB's ``json_transform``) reads
+the state as before. Events written before checksums carry none; they decode exactly
+as they always did.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+KEY = b',"_checksum":"'
+DIGITS = 8
+END = b'"}'
+TAIL = len(KEY) + DIGITS + len(END)
+
+
+def checksum(topic: str, body: bytes) -> bytes:
+    """The hex CRC-32 of ``topic`` and the unsealed state ``body``."""
+    value = zlib.crc32(body, zlib.crc32(topic.encode() + b"\n"))
+    return b"%08x" % value
+
+
+def seal(topic: str, state: bytes) -> bytes:
+    """``state`` (a JSON object) with its checksum added as the last key."""
+    if not state.endswith(b"}") or state == b"{}":
+        return state  # not an object with fields: nothing to seal it into
+    return state[:-1] + KEY + checksum(topic, state) + END
+
+
+def is_sealed(state: bytes) -> bool:
+    return len(state) > TAIL and state[-TAIL:].startswith(KEY) and state.endswith(END)
+
+
+def unseal(topic: str, state: bytes) -> tuple[bytes, bool]:
+    """(the state without its checksum, whether it had one).
+
+    Raises ``ValueError`` when the checksum does not match the contents.
+    """
+    if not is_sealed(state):
+        return state, False
+    body = state[:-TAIL] + b"}"
+    found = state[-TAIL + len(KEY) : -len(END)]
+    if checksum(topic, body) != found:
+        raise ValueError(
+            f"checksum mismatch (stored {found.decode('ascii', 'replace')}, "
+            f"contents give {checksum(topic, body).decode()}): the event was changed "
+            "after it was written"
+        )
+    return body, True
