@@ -29,7 +29,6 @@ from uuid import UUID
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from eventsourcing.persistence import Notification
 
 from eventlog.checksum import is_sealed, unseal
@@ -87,10 +86,12 @@ def event_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventB
 def check_batch(log: EventLog, batch: EventBatch) -> None:
     """Raise :class:`DamagedEventError` for the first damaged event of ``batch``."""
     table = batch.table
+    if not _envelopes_valid(table):
+        _raise_for_envelope(log, table)
     topics = table["topic"].to_pylist()
     states = table["state"].to_pylist()
     for index, (topic, state) in enumerate(zip(topics, states, strict=True)):
-        if is_sealed(state):
+        if state is not None and is_sealed(state):
             try:
                 unseal(topic, state)
                 continue
@@ -102,9 +103,43 @@ def check_batch(log: EventLog, batch: EventBatch) -> None:
         position, raw_id, version = (table[n][index].as_py() for n in SCHEMA.names[:3])
         notification = Notification(
             id=position, originator_id=UUID(raw_id), originator_version=version,
-            topic=topic, state=state,
+            topic=topic, state=state or b"",
         )  # fmt: skip
         log.decode(notification)
+
+
+ID_PATTERN = "^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+
+
+def _envelopes_valid(table: pa.Table) -> bool:
+    """Ids that are UUIDs and topics that are UTF-8 text, on every row (vectorised)."""
+    try:
+        for name in ("position", "aggregate_id", "version", "topic"):
+            table[name].validate(full=True)
+            if table[name].null_count:
+                return False
+        return bool(pc.all(pc.match_substring_regex(table["aggregate_id"], ID_PATTERN)).as_py())
+    except pa.ArrowInvalid:
+        return False
+
+
+def _raise_for_envelope(log: EventLog, table: pa.Table) -> None:
+    """Find the row whose id, version or topic is damaged, and name its position."""
+    columns = [table[name].cast(pa.binary()) for name in ("aggregate_id", "topic")]
+    positions = table["position"].to_pylist()
+    versions = table["version"].to_pylist()
+    for index, position in enumerate(positions):
+        raw_id, topic = (column[index].as_py() for column in columns)
+        try:
+            if position is None or versions[index] is None or topic is None:
+                raise ValueError("a position, version or topic is missing")
+            UUID(raw_id.decode())
+            topic.decode()
+        except (ValueError, AttributeError) as error:
+            where = f"position {position}" if position is not None else "a row"
+            reason = f"its id, version or topic is damaged ({error})"
+            raise DamagedEventError(log.url.redacted, where, reason) from None
+    raise DamagedEventError(log.url.redacted, f"positions {positions[0]}..", "unreadable rows")
 
 
 def _unchecked_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:

@@ -42,6 +42,11 @@ def unseal(topic: str, state: bytes) -> tuple[bytes, bool]:
     Raises ``ValueError`` when the checksum does not match the contents.
     """
     if not is_sealed(state):
+        if KEY[1:-1] in state:  # a checksum, but not where it was sealed: re-encoded
+            raise ValueError(
+                "checksum mismatch (the state was re-encoded or changed after it was "
+                "written, so its checksum no longer closes it)"
+            )
         return state, False
     body = state[:-TAIL] + b"}"
     found = state[-TAIL + len(KEY) : -len(END)]

@@ -21,6 +21,11 @@ class StoreCorruptError(EventLogError):
     """A store whose contents cannot be read as events (names the file and line, or row)."""
 
 
+class ExportFileError(EventLogError, ValueError):
+    """A file given to ``log import`` that does not hold events this Pidgin can read
+    (bad input, not a damaged store: names the file and line)."""
+
+
 class DamagedEventError(StoreCorruptError):
     """One stored event that is not a valid event of its class, named by store and place.
 

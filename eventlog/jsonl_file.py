@@ -10,9 +10,11 @@ A plain ``open(path, "a")`` gives none of what an event log needs, so this modul
   append without losing or interleaving lines; readers need no lock, because they only ever
   consume whole transactions;
 * crash recovery: bytes after the last complete transaction (a torn line, or the first lines
-  of a transaction whose end never reached the disk) were never acknowledged. The next
-  writer copies them to ``NAME.torn-OFFSET`` beside the file, reports that, and cuts them
-  off; the complete lines before them are not touched.
+  of a transaction whose end never reached the disk) were never acknowledged. Readers
+  ignore them (and say so); the next *writer* copies them to ``NAME.torn-OFFSET`` beside
+  the file, reports that, and cuts them off; the complete lines before them are not
+  touched. A read never changes the file. A last line that is whole but lost its
+  newline ends a complete transaction: it is kept, and the next writer adds the newline.
 
 What a line *means* is up to the caller (:mod:`eventlog.jsonl_recorders`): it gets every line of
 every complete transaction, in order, through ``on_line``.
@@ -31,7 +33,7 @@ from pathlib import Path
 import msgspec
 
 from eventlog.errors import StoreCorruptError, StoreUnavailableError
-from eventlog.jsonl_lines import EventLine, Line, TrackingLine
+from eventlog.jsonl_lines import EventLine, Line, SkipLine, TrackingLine
 
 logger = logging.getLogger("eventlog")
 
@@ -53,6 +55,7 @@ class JsonlFile:
         self._on_line = on_line
         self._end = 0  # offset just after the last complete transaction read
         self._lines = 0  # number of lines up to there
+        self._unterminated = False  # the last complete line has no newline (yet)
         flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
         existed = path.exists()
         if create:
@@ -63,8 +66,8 @@ class JsonlFile:
             raise StoreUnavailableError(f"cannot open {path}: {error.strerror}") from None
         if not existed:
             _fsync_directory(path.parent)
-        with self.exclusive():
-            self.catch_up(repair=True)
+        self.catch_up(repair=False)  # opening never writes: only a writer repairs
+        self._note_unfinished_tail()
 
     # -- locking ----------------------------------------------------------------------------
 
@@ -102,6 +105,28 @@ class JsonlFile:
             if repair and self._end < size:
                 self._set_aside(fd, size)
 
+    def _note_unfinished_tail(self) -> None:
+        """Say so when the file ends in an unfinished write that no writer is making."""
+        fd = self._require_open()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a writer is appending right now: its tail is not unfinished
+        try:
+            size = os.fstat(fd).st_size
+            self.catch_up(repair=False)
+            if self._end < size:
+                self.notices.append(
+                    f"{self.path}: ignoring {size - self._end} bytes of an unfinished "
+                    f"write after line {self._lines} (the next writer sets them aside)"
+                )
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def torn_files(self) -> list[Path]:
+        """The unfinished tails set aside beside this file so far."""
+        return sorted(self.path.parent.glob(f"{self.path.name}.torn-*"))
+
     def read_spans(self, spans: Sequence[tuple[int, int]]) -> list[bytes]:
         """The bytes of each (start, end) span; adjacent spans are read in one call."""
         fd = self._require_open()
@@ -125,7 +150,7 @@ class JsonlFile:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def append(self, lines: Sequence[EventLine | TrackingLine]) -> None:
+    def append(self, lines: Sequence[EventLine | TrackingLine | SkipLine]) -> None:
         """Write ``lines`` as one transaction and return once they are on disk.
 
         Call under :meth:`exclusive`, after ``catch_up(repair=True)``, so the file ends
@@ -138,6 +163,8 @@ class JsonlFile:
         for index, line in enumerate(lines):
             line.rest = count - 1 - index
         data = b"".join([_encoder.encode(line) + b"\n" for line in lines])
+        if self._unterminated:
+            data = b"\n" + data  # the last line was whole but lost its newline
         start = self._end
         try:
             view = memoryview(data)
@@ -173,6 +200,11 @@ class JsonlFile:
 
     def _consume(self, fd: int, size: int) -> None:
         """Read from the end of the last transaction to ``size``; apply complete ones."""
+        if self._unterminated:
+            if os.pread(fd, 1, self._end) != b"\n":
+                raise self.corrupt(self._lines + 1, "appended to a line that has no newline")
+            self._end += 1
+            self._unterminated = False
         pending: list[tuple[Line, int, int, int]] = []
         buffer = b""
         buffer_start = self._end
@@ -206,6 +238,34 @@ class JsonlFile:
                 cursor = newline + 1
             buffer = buffer[cursor:]
             buffer_start += cursor
+        if buffer and read_at >= size:
+            self._last_line_without_newline(buffer, buffer_start, pending, line_number)
+
+    def _last_line_without_newline(
+        self,
+        raw: bytes,
+        start: int,
+        pending: list[tuple[Line, int, int, int]],
+        line_number: int,
+    ) -> None:
+        """Keep a final line that lost only its newline, if it ends its transaction.
+
+        A proper prefix of a JSON object line is never a whole JSON object, so a line
+        that decodes is whole; if it is its transaction's last line (``rest`` 0, right
+        after its predecessor), every event of that transaction is complete.
+        """
+        try:
+            line = _line_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return  # a torn line: an unfinished write
+        if line.rest != 0 or (pending and pending[-1][0].rest != 1):
+            return
+        end = start + len(raw)
+        for entry in [*pending, (line, start, end, line_number + 1)]:
+            self._on_line(*entry)
+        self._end = end
+        self._lines = line_number + 1
+        self._unterminated = True
 
     def _decode(self, raw: bytes, line_number: int) -> Line:
         try:

@@ -28,6 +28,7 @@ class Line(msgspec.Struct):
     state_b64: str | None = None
     tracking: str | None = None
     notification_id: int | None = None
+    skip_to: int | None = None
     rest: int = 0
 
 
@@ -49,6 +50,14 @@ class TrackingLine(msgspec.Struct, omit_defaults=True):
 
     tracking: str
     notification_id: int
+    rest: int = 0
+
+
+class SkipLine(msgspec.Struct, omit_defaults=True):
+    """Positions before ``skip_to`` that this file never uses: they were held by an
+    unfinished write set aside in a ``.torn-`` file, and must not mean two events."""
+
+    skip_to: int
     rest: int = 0
 
 

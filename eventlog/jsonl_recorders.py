@@ -8,6 +8,7 @@ returns. Files, locking, durability and crash recovery are :mod:`eventlog.jsonl_
 
 from __future__ import annotations
 
+import re
 import threading
 from array import array
 from collections.abc import Sequence
@@ -32,13 +33,22 @@ from eventsourcing.persistence import (
 
 from eventlog.errors import StoreCorruptError
 from eventlog.jsonl_file import JsonlFile
-from eventlog.jsonl_lines import EventLine, Line, TrackingLine, event_line, line_state
+from eventlog.jsonl_lines import (
+    EventLine,
+    Line,
+    SkipLine,
+    TrackingLine,
+    event_line,
+    line_state,
+)
 
 EVENTS_FILE = "events.jsonl"
 TRACKING_FILE = "tracking.jsonl"
 POLL_INTERVAL = 0.1
 
 _line_decoder = msgspec.json.Decoder(Line)
+_TORN_POSITION = re.compile(rb'^\{"position":(\d+)', re.MULTILINE)
+"""Positions in a torn file, the torn line's own included (it starts with its position)."""
 
 
 class JsonlDatastore:
@@ -83,6 +93,7 @@ class JsonlRecorder(Recorder):
         self._tracking: dict[str, int] = {}
         self._ids: dict[str, UUID] = {}  # parsed once per aggregate, not once per read
         self._listeners: set[threading.Event] = set()
+        self._torn: tuple[list[Path], int] = ([], 0)  # torn files seen, highest position
         name = file_name or self.file_name
         self._path = datastore.directory / name
         self.file = datastore.open(name, self._index_line)
@@ -100,6 +111,14 @@ class JsonlRecorder(Recorder):
     def _index_line(self, line: Line, start: int, end: int, number: int) -> None:
         if line.tracking is not None:
             self._index_tracking(line, number)
+            return
+        if line.skip_to is not None:
+            if line.skip_to <= len(self._starts):
+                raise self._corrupt(number, f"skip to position {line.skip_to} goes back")
+            gap = line.skip_to - 1 - len(self._starts)
+            self._starts.extend([-1] * gap)
+            self._ends.extend([-1] * gap)
+            self._topics.extend([""] * gap)
             return
         if line.position is None or line.originator_id is None or line.version is None:
             raise self._corrupt(number, "an event line needs position, originator_id, version")
@@ -149,16 +168,26 @@ class JsonlRecorder(Recorder):
             self._check_unique(events)
             if tracking is not None:
                 self._check_tracking(tracking)
-            first = len(self._starts) + 1
-            lines: list[EventLine | TrackingLine] = [
-                event_line(event, first + index) for index, event in enumerate(events)
-            ]
+            first = max(len(self._starts), self._torn_position()) + 1
+            lines: list[EventLine | TrackingLine | SkipLine] = []
+            if events and first > len(self._starts) + 1:
+                lines.append(SkipLine(first))
+            lines += [event_line(event, first + index) for index, event in enumerate(events)]
             if tracking is not None:
                 lines.append(TrackingLine(tracking.application_name, tracking.notification_id))
             self.file.append(lines)
         for listener in list(self._listeners):
             listener.set()
         return list(range(first, first + len(events)))
+
+    def _torn_position(self) -> int:
+        """The highest position in the tails set aside beside the file: new events come
+        after it, so a position never names two different events."""
+        files = self.file.torn_files()
+        if files != self._torn[0]:
+            found = (_TORN_POSITION.findall(path.read_bytes()) for path in files)
+            self._torn = (files, max((int(p) for ps in found for p in ps), default=0))
+        return self._torn[1]
 
     def _check_unique(self, events: Sequence[StoredEvent]) -> None:
         seen: set[tuple[str, int]] = set()
@@ -239,6 +268,8 @@ class JsonlRecorder(Recorder):
             for position in range(first, last + 1):
                 if len(positions) >= limit:
                     break
+                if self._starts[position - 1] < 0:
+                    continue  # skipped: see SkipLine
                 if not wanted or self._topics[position - 1] in wanted:
                     positions.append(position)
         return [

@@ -68,6 +68,6 @@ def _reason(error: BaseException) -> str:
     return _cut(f"{type(error).__name__}: {first}" if first else type(error).__name__)
 
 
-def _cut(text: Any, limit: int = 160) -> str:
-    text = str(text)
+def _cut(value: Any, limit: int = 160) -> str:
+    text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

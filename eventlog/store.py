@@ -157,7 +157,7 @@ class EventLog:
                 batch = self._app.recorder.select_notifications(
                     start=position, limit=batch_size, topics=topics, inclusive_of_start=False
                 )
-            except (PersistenceError, sqlite3.Error, UnicodeDecodeError) as error:
+            except (PersistenceError, sqlite3.Error, ValueError) as error:
                 raise read_error(self.url.redacted, position, error) from None
             yield from batch
             if len(batch) < batch_size:
@@ -219,6 +219,8 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
         with setup:
             return EventLog(parsed)
     except (PersistenceError, sqlite3.Error, OSError) as error:
+        if not isinstance(error, OSError) and _is_damage(error):
+            raise StoreCorruptError(f"damaged store {parsed}: {_first_line(error)}") from None
         raise StoreUnavailableError(f"cannot open store {parsed}: {error}") from None
 
 
@@ -239,19 +241,23 @@ def read_error(
 ) -> StoreCorruptError | StoreUnavailableError:
     """A failure to read stored records: damage (a malformed file, text that is not
     UTF-8, a value of the wrong type) or a store that cannot be reached (locked, gone)."""
-    from eventsourcing.persistence import DatabaseError, DataError, InternalError
-
     text = _first_line(error)
-    damaged = (
-        isinstance(error, (UnicodeDecodeError, DataError, InternalError))
-        or type(error) in (DatabaseError, sqlite3.DatabaseError)
-        or "malformed" in text
-        or "not a database" in text
-        or "decode" in text
-    )
-    if damaged:
+    if _is_damage(error):
         return StoreCorruptError(f"damaged store {store} after position {after}: {text}")
     return StoreUnavailableError(f"cannot read store {store}: {text}")
+
+
+def _is_damage(error: BaseException) -> bool:
+    """Whether a driver's error says the stored bytes are bad (not that the store is
+    busy, locked, unreachable or not set up)."""
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    text = _first_line(error).lower()
+    if any(word in text for word in ("malformed", "not a database", "could not decode")):
+        return True
+    if isinstance(error, (OperationalError, InterfaceError, sqlite3.OperationalError)):
+        return False
+    return not any(word in text for word in ("locked", "busy", "unable to open", "connect"))
 
 
 def _first_line(error: BaseException) -> str:

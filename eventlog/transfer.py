@@ -19,11 +19,12 @@ from typing import IO
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import Mapper, Notification, StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from eventlog.codec import MsgspecTranscoder
-from eventlog.errors import StoreCorruptError
+from eventlog.errors import ExportFileError
 from eventlog.jsonl_lines import Line, event_line, line_state
+from eventlog.mapping import CheckedMapper
 from eventlog.store import EventLog
 
 CHUNK = 500
@@ -31,7 +32,7 @@ CHUNK = 500
 
 _encoder = msgspec.json.Encoder()
 _line_decoder = msgspec.json.Decoder(Line)
-_mapper: Mapper[UUID] = Mapper(transcoder=MsgspecTranscoder())
+_mapper = CheckedMapper(transcoder=MsgspecTranscoder())
 """Decodes imported events exactly as a store's application would, to check them first."""
 
 
@@ -79,11 +80,11 @@ def export_events(path: Path, decode: bool = True) -> Iterator[StoredEvent]:
     try:
         handle = path.open("rb")
     except OSError as error:
-        raise StoreCorruptError(f"cannot read {path}: {error.strerror}") from None
+        raise ExportFileError(f"cannot read {path}: {error.strerror}") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n") and raw.strip():
-                raise StoreCorruptError(f"{path}, line {number}: incomplete last line")
+                raise ExportFileError(f"{path}, line {number}: incomplete last line")
             if raw.strip():
                 yield from _event_from_line(path, number, raw, decode)
 
@@ -94,14 +95,14 @@ Fingerprints = dict[UUID | str, dict[int, bytes]]
 
 def check_export(path: Path) -> Fingerprints:
     """The fingerprints of every event of ``path``, touching no store; raise
-    :class:`StoreCorruptError` naming the first line that is not an event this Pidgin can
+    :class:`ExportFileError` naming the first line that is not an event this Pidgin can
     read, or a version the file holds twice with different contents."""
     index: Fingerprints = {}
     for event in export_events(path):
         versions = index.setdefault(event.originator_id, {})
         fingerprint = _fingerprint(event.topic, event.state)
         if versions.setdefault(event.originator_version, fingerprint) != fingerprint:
-            raise StoreCorruptError(
+            raise ExportFileError(
                 f"{path} holds two different events as version "
                 f"{event.originator_version} of {event.originator_id}"
             )
@@ -113,15 +114,15 @@ def _event_from_line(path: Path, number: int, raw: bytes, decode: bool) -> list[
     try:
         line = _line_decoder.decode(raw)
     except msgspec.ValidationError as error:
-        raise StoreCorruptError(f"{where}: not a Pidgin event line ({error})") from None
+        raise ExportFileError(f"{where}: not a Pidgin event line ({error})") from None
     except msgspec.DecodeError as error:
-        raise StoreCorruptError(f"{where}: not valid JSON ({error})") from None
-    if line.tracking is not None:
-        return []  # a JSONL store's tracking record: not an event
+        raise ExportFileError(f"{where}: not valid JSON ({error})") from None
+    if line.tracking is not None or line.skip_to is not None:
+        return []  # a JSONL store's tracking record or skipped positions: not an event
     if line.originator_id is None or line.version is None or line.topic is None:
-        raise StoreCorruptError(f"{where}: an event line needs originator_id, version, topic")
+        raise ExportFileError(f"{where}: an event line needs originator_id, version, topic")
     if line.state_b64 is None and not line.state:
-        raise StoreCorruptError(f"{where}: an event line needs a state")
+        raise ExportFileError(f"{where}: an event line needs a state")
     try:
         originator_id = UUID(line.originator_id)
         event = StoredEvent(originator_id, line.version, line.topic, line_state(line))
@@ -129,7 +130,7 @@ def _event_from_line(path: Path, number: int, raw: bytes, decode: bool) -> list[
             _mapper.to_domain_event(event)
     except Exception as error:  # anything the mapper or upcasters reject
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise StoreCorruptError(f"{where}: not an event this Pidgin can read ({reason})") from None
+        raise ExportFileError(f"{where}: not an event this Pidgin can read ({reason})") from None
     return [event]
 
 
@@ -172,8 +173,8 @@ class _Presence:
                 raise self._differs(event.originator_version, event.originator_id)
         return missing, present
 
-    def _differs(self, version: int, originator_id: UUID | str) -> StoreCorruptError:
-        return StoreCorruptError(
+    def _differs(self, version: int, originator_id: UUID | str) -> ExportFileError:
+        return ExportFileError(
             f"{self._log.url} already has a different event as version "
             f"{version} of {originator_id}; nothing was changed"
         )

@@ -74,35 +74,77 @@ def test_state_that_is_not_json_is_kept_exactly(tmp_path: Path) -> None:
     assert [n.state for n in notifications] == odd_states
 
 
-def _torn_copies(tmp_path: Path, rounds: int) -> None:
-    """Append a prefix (cut at a random byte) of a real transaction, as a crash would."""
+def _victim(tmp_path: Path) -> bytes:
+    """A real multi-line transaction (a tally's six events), from a scratch store."""
+    scratch = tmp_path / "scratch"
+    _record(jsonl_url(scratch, "log"), tallies=1, counts=5)
+    return (scratch / "log" / "events.jsonl").read_bytes()
+
+
+def test_a_torn_tail_is_left_alone_by_readers_and_set_aside_by_the_next_writer(
+    tmp_path: Path,
+) -> None:
     url = jsonl_url(tmp_path)
     _record(url, tallies=2, counts=3)
     events_file = tmp_path / "log" / "events.jsonl"
-    complete = events_file.read_bytes()
-    # A real multi-line transaction, written to a scratch store, is the crash's victim.
-    scratch = tmp_path / "scratch"
-    _record(jsonl_url(scratch, "log"), tallies=1, counts=5)
-    victim = (scratch / "log" / "events.jsonl").read_bytes()
+    victim = _victim(tmp_path)
     rng = random.Random(7)
-    for _ in range(rounds):
-        cut = rng.randrange(1, len(victim))  # never the whole transaction
+    for round_number in range(20):
+        complete = events_file.read_bytes()
+        cut = rng.randrange(1, len(victim) - 1)  # an unfinished transaction
         with events_file.open("ab") as handle:
             handle.write(victim[:cut])
-        with open_store(url, create=False) as log:
-            assert len(log.notices) == 1
-            assert "set aside" in log.notices[0]
-            assert len(list(log.read())) == 8
-        assert events_file.read_bytes() == complete  # complete lines untouched
+        torn = complete + victim[:cut]
+        verify = _pidgin("log", "verify", "--store", url, cwd=tmp_path)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        assert "ignoring" in verify.stdout and "unfinished write" in verify.stdout
+        assert events_file.read_bytes() == torn  # a read-only command wrote nothing
+        with open_store(url) as log:
+            assert len(list(log.read())) == 8 + round_number
+            log.save(Tally(writer=f"after {round_number}"))  # a writer repairs first
+            assert any("set aside" in notice for notice in log.notices)
+        assert events_file.read_bytes().startswith(complete)
+    assert len(list((tmp_path / "log").glob("events.jsonl.torn-*"))) == 20
 
 
-def test_torn_tails_are_set_aside_and_complete_lines_kept(tmp_path: Path) -> None:
-    _torn_copies(tmp_path, rounds=50)
-    asides = sorted((tmp_path / "log").glob("events.jsonl.torn-*"))
-    assert len(asides) == 50
-    result = _pidgin("log", "verify", "--store", jsonl_url(tmp_path), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "8 events, 2 conversations" in result.stdout
+def test_a_last_line_without_its_newline_keeps_its_whole_transaction(tmp_path: Path) -> None:
+    url = jsonl_url(tmp_path)
+    _record(url, tallies=3, counts=4)  # transactions of five lines
+    events_file = tmp_path / "log" / "events.jsonl"
+    events_file.write_bytes(events_file.read_bytes()[:-1])
+    before = events_file.read_bytes()
+    verify = _pidgin("log", "verify", "--store", url, cwd=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "15 events, 3 conversations" in verify.stdout
+    assert events_file.read_bytes() == before
+    with open_store(url) as log:
+        assert log.notices == []
+        assert len(list(log.read())) == 15
+        log.save(Tally(writer="next"))
+    with open_store(url, create=False) as log:
+        assert [r.position for r in log.read()][-2:] == [15, 16]
+    assert not list((tmp_path / "log").glob("*.torn-*"))
+
+
+def test_positions_never_restart_beside_a_torn_file_holding_them(tmp_path: Path) -> None:
+    url = jsonl_url(tmp_path)
+    _record(url, tallies=1, counts=2)  # positions 1..3
+    events_file = tmp_path / "log" / "events.jsonl"
+    with open_store(url) as log:  # an unfinished transaction of positions 4..8
+        tally = Tally(writer="torn")
+        for number in range(4):
+            tally.add(number, "lost")
+        log.save(tally)
+    data = events_file.read_bytes()
+    events_file.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) - 5])
+    with open_store(url) as log:
+        log.save(Tally(writer="next"))
+        positions = [r.position for r in log.read()]
+    assert positions == [1, 2, 3, 8]  # 4..7 are in the torn file (7 cut), never reused
+    (aside,) = (tmp_path / "log").glob("events.jsonl.torn-*")
+    assert b'"position":7' in aside.read_bytes()
+    verify = _pidgin("log", "verify", "--store", url, cwd=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def test_a_malformed_middle_line_is_named_and_nothing_is_written(tmp_path: Path) -> None:
@@ -140,7 +182,7 @@ def test_a_file_that_is_not_jsonl_is_refused(tmp_path: Path) -> None:
     assert "events.jsonl, line 1: not valid JSON" in result.stdout
     (store / "events.jsonl").write_text('{"name": "a json object, not an event"}\n')
     result = _pidgin("list", "--store", jsonl_url(tmp_path), cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 3  # a damaged store
     assert "line 1: an event line needs position" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
