@@ -116,10 +116,12 @@ class JsonlFile:
             size = os.fstat(fd).st_size
             self.catch_up(repair=False)
             if self._end < size:
-                self.notices.append(
+                notice = (
                     f"{self.path}: ignoring {size - self._end} bytes of an unfinished "
                     f"write after line {self._lines} (the next writer sets them aside)"
                 )
+                self.notices.append(notice)
+                logger.warning(notice)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 

@@ -170,7 +170,7 @@ def verify_command(store: str | None, output: Path) -> None:
     try:
         with open_store(url, create=False) as log:
             for notice in log.notices:
-                click.echo(f"repaired: {notice}")
+                click.echo(f"notice: {notice}")
             report = verify_store(log)
     except StoreCorruptError as error:
         click.echo(f"problem: {error}")
