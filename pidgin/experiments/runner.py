@@ -131,6 +131,7 @@ class ExperimentRunner:
             experiment = update_experiment(
                 self._log, self._experiment_id, lambda e: e.mark_resumed(os.getpid())
             )
+        self._catch_up_transcripts(experiment)
         if experiment.state == "completed":
             self._outcome = RunOutcome(state="completed", already_complete=True)
             self._outcome.counts = experiment.counts()
@@ -242,6 +243,24 @@ class ExperimentRunner:
                 experiment = update_experiment(self._log, self._experiment_id, Experiment.complete)
         self._outcome.state = experiment.state
         self._outcome.counts = experiment.counts()
+
+    def _catch_up_transcripts(self, experiment: Experiment) -> None:
+        """Write the transcripts of every ended conversation that differ from the log.
+
+        A runner killed between a conversation's end and its transcript left them
+        behind; a resume must not leave a completed experiment that ``replay --check``
+        fails on. Files already equal to the log are not touched.
+        """
+        from projections.conversation_view import read_conversations
+        from projections.transcripts import differing_files, transcript_files, write_files
+
+        files: dict[str, str] = {}
+        for view in read_conversations(self._log, experiment.scheduled):
+            if view.end_reason is not None:
+                files.update(transcript_files(view))
+        stale = {path.name for path in differing_files(files, self._transcripts)}
+        if stale:
+            write_files({name: files[name] for name in stale}, self._transcripts)
 
     def _write_transcripts(self, cid: UUID) -> None:
         from projections.transcripts import rebuild_transcripts, write_files

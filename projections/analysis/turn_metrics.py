@@ -8,6 +8,8 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from projections.metrics.turn import COLUMNS, METRICS_VERSION, batch_turn_table
 
 POOL_MIN_TURNS = 2_000
 CONVERSATIONS_PER_JOB = 20
+PARENT_POLL_SECONDS = 0.2
 
 
 class MetricPool:
@@ -44,7 +47,10 @@ class MetricPool:
             # Spawned, not forked: a fork would copy DuckDB's and SQLite's threads and locks.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=context, initializer=_leave_interrupts_to_the_parent
+                self._workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -53,10 +59,23 @@ class MetricPool:
             self._pool.shutdown()
 
 
-def _leave_interrupts_to_the_parent() -> None:
+def _start_worker(parent: int) -> None:
     """Workers ignore Ctrl+C: the projection stops them when it stops, so the terminal
-    shows one line from the parent and not a traceback from every worker."""
+    shows one line from the parent and not a traceback from every worker. And they die
+    with the parent: a parent killed outright (kill -9) cannot shut its pool down, and
+    its workers would otherwise run on for ever, holding its stdout open."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Poll the parent's pid (a worker is reparented when it dies), then exit at once.
+
+    Not PR_SET_PDEATHSIG: that follows the parent *thread* that started the worker, and
+    the pool starts workers from whichever thread submits the first job."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 @contextmanager

@@ -9,6 +9,9 @@ import random
 import signal
 import subprocess
 
+from click.testing import CliRunner
+
+from pidgin.cli import cli
 from pidgin.experiments.daemon import run_experiment, runner_command
 from tests.experiments.lifecycle import (
     assert_every_conversation_is_whole,
@@ -59,7 +62,39 @@ def test_kill_9_at_random_moments_then_resume_finishes_everything(tmp_path):
         outcome = run_experiment(store_url(directory), experiment_id, output)
         assert outcome.state == "completed"
         assert_every_conversation_is_whole(directory, experiment_id, TURNS)
+        _assert_transcripts_match_the_log(directory)
     assert interrupted_seen >= TRIALS // 2  # Most kills really cut the experiment off.
+
+
+def _assert_transcripts_match_the_log(directory) -> None:
+    check = CliRunner().invoke(
+        cli,
+        [
+            "replay",
+            "--check",
+            "--store",
+            store_url(directory),
+            "-o",
+            str(directory / "pidgin_output"),
+        ],
+    )
+    assert check.exit_code == 0, check.output
+
+
+def test_resume_writes_the_transcripts_a_kill_left_unwritten(tmp_path):
+    """Killed after a conversation's ConversationEnded, before its transcript: the
+    experiment completes, and resuming it writes what is missing or stale."""
+    experiment_id = start_in_background(tmp_path, "-r", "2", "-t", "2", in_process=True)
+    output = tmp_path / "pidgin_output"
+    wait_for(lambda: live_status(tmp_path, experiment_id).state == "completed")
+    wait_for(lambda: live_status(tmp_path, experiment_id).runners == [])
+    transcripts = sorted((output / "transcripts").glob("*.md"))
+    assert len(transcripts) == 2
+    transcripts[0].unlink()
+    transcripts[1].write_text("stale")
+    outcome = run_experiment(store_url(tmp_path), experiment_id, output)
+    assert outcome.state == "completed" and outcome.already_complete
+    _assert_transcripts_match_the_log(tmp_path)
 
 
 def test_two_runners_at_once_never_run_a_conversation_twice(tmp_path):
