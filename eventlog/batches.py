@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from eventsourcing.persistence import Notification
 
-from eventlog.checksum import is_sealed, unseal
+from eventlog.checksum import is_sealed, not_verified, unseal
 from eventlog.errors import DamagedEventError
 from eventlog.store import EventLog, read_error
 
@@ -90,20 +90,21 @@ def check_batch(log: EventLog, batch: EventBatch) -> None:
         _raise_for_envelope(log, table)
     topics = table["topic"].to_pylist()
     states = table["state"].to_pylist()
-    for index, (topic, state) in enumerate(zip(topics, states, strict=True)):
-        if state is not None and is_sealed(state):
+    suspects = not_verified(topics, states)
+    if not suspects:
+        return
+    positions, ids, versions = (table[name].to_pylist() for name in SCHEMA.names[:3])
+    for index in suspects:
+        topic, state = topics[index], states[index] or b""
+        if is_sealed(state):
             try:
                 unseal(topic, state)
-                continue
             except ValueError as error:
-                position = table["position"][index].as_py()
-                raise DamagedEventError(
-                    log.url.redacted, f"position {position}", str(error)
-                ) from None
-        position, raw_id, version = (table[n][index].as_py() for n in SCHEMA.names[:3])
+                where = f"position {positions[index]}"
+                raise DamagedEventError(log.url.redacted, where, str(error)) from None
         notification = Notification(
-            id=position, originator_id=UUID(raw_id), originator_version=version,
-            topic=topic, state=state or b"",
+            id=positions[index], originator_id=UUID(ids[index]),
+            originator_version=versions[index], topic=topic, state=state,
         )  # fmt: skip
         log.decode(notification)
 

@@ -12,6 +12,7 @@ as they always did.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 KEY = b',"_checksum":"'
 DIGITS = 8
@@ -21,8 +22,16 @@ TAIL = len(KEY) + DIGITS + len(END)
 
 def checksum(topic: str, body: bytes) -> bytes:
     """The hex CRC-32 of ``topic`` and the unsealed state ``body``."""
-    value = zlib.crc32(body, zlib.crc32(topic.encode() + b"\n"))
-    return b"%08x" % value
+    seed = _SEEDS.get(topic)
+    if seed is None:
+        if len(_SEEDS) > 10_000:
+            _SEEDS.clear()
+        seed = _SEEDS[topic] = zlib.crc32(topic.encode() + b"\n")
+    return b"%08x" % zlib.crc32(body, seed)
+
+
+_SEEDS: dict[str, int] = {}
+"""The CRC of each topic's prefix, computed once per topic."""
 
 
 def seal(topic: str, state: bytes) -> bytes:
@@ -41,7 +50,7 @@ def unseal(topic: str, state: bytes) -> tuple[bytes, bool]:
 
     Raises ``ValueError`` when the checksum does not match the contents.
     """
-    if not is_sealed(state):
+    if not (len(state) > TAIL and state[-TAIL : len(KEY) - TAIL] == KEY and state[-2:] == END):
         if KEY[1:-1] in state:  # a checksum, but not where it was sealed: re-encoded
             raise ValueError(
                 "checksum mismatch (the state was re-encoded or changed after it was "
@@ -57,3 +66,24 @@ def unseal(topic: str, state: bytes) -> tuple[bytes, bool]:
             "after it was written"
         )
     return body, True
+
+
+def not_verified(topics: Sequence[str], states: Sequence[bytes | None]) -> list[int]:
+    """The indexes of states that carry no checksum or do not match theirs.
+
+    The bulk readers' fast path (one CRC per event, no copies); :func:`unseal` says why.
+    """
+    seeds: dict[str, int] = {}
+    crc = zlib.crc32
+    start = len(KEY) - TAIL
+    found = []
+    for index, (topic, state) in enumerate(zip(topics, states, strict=True)):
+        if state is None or len(state) <= TAIL or state[-TAIL:start] != KEY or state[-2:] != END:
+            found.append(index)
+            continue
+        seed = seeds.get(topic)
+        if seed is None:
+            seed = seeds[topic] = crc(topic.encode() + b"\n")
+        if b"%08x" % crc(b"}", crc(memoryview(state)[:-TAIL], seed)) != state[start:-2]:
+            found.append(index)
+    return found
