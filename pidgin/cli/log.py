@@ -249,6 +249,7 @@ def _human_line(notification: Notification) -> str:
     timestamp = str(fields.pop("timestamp", "")) if isinstance(fields, dict) else ""
     if isinstance(fields, dict):
         fields.pop("originator_topic", None)
+        fields.pop("_checksum", None)
     shown = encode_json(fields).decode()
     if len(shown) > FIELDS_SHOWN:
         shown = shown[: FIELDS_SHOWN - 1] + "…"
