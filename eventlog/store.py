@@ -250,12 +250,13 @@ def read_error(
 def _is_damage(error: BaseException) -> bool:
     """Whether a driver's error says the stored bytes are bad (not that the store is
     busy, locked, unreachable or not set up)."""
-    from eventsourcing.persistence import InterfaceError, OperationalError
+    from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 
     text = _first_line(error).lower()
     if any(word in text for word in ("malformed", "not a database", "could not decode")):
         return True
-    if isinstance(error, (OperationalError, InterfaceError, sqlite3.OperationalError)):
+    unreachable = (OperationalError, InterfaceError, ProgrammingError, sqlite3.OperationalError)
+    if isinstance(error, unreachable):
         return False
     return not any(word in text for word in ("locked", "busy", "unable to open", "connect"))
 

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import subprocess
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -66,7 +67,7 @@ def test_kill_9_at_random_moments_then_resume_finishes_everything(tmp_path):
     assert interrupted_seen >= TRIALS // 2  # Most kills really cut the experiment off.
 
 
-def _assert_transcripts_match_the_log(directory) -> None:
+def _assert_transcripts_match_the_log(directory: Path) -> None:
     check = CliRunner().invoke(
         cli,
         [
@@ -81,7 +82,7 @@ def _assert_transcripts_match_the_log(directory) -> None:
     assert check.exit_code == 0, check.output
 
 
-def test_resume_writes_the_transcripts_a_kill_left_unwritten(tmp_path):
+def test_resume_writes_the_transcripts_a_kill_left_unwritten(tmp_path: Path) -> None:
     """Killed after a conversation's ConversationEnded, before its transcript: the
     experiment completes, and resuming it writes what is missing or stale."""
     experiment_id = start_in_background(tmp_path, "-r", "2", "-t", "2", in_process=True)
