@@ -68,6 +68,11 @@ def unseal(topic: str, state: bytes) -> tuple[bytes, bool]:
     return body, True
 
 
+def verified(topic: str, state: bytes) -> bool:
+    """Whether ``state`` carries a checksum and matches it."""
+    return not not_verified((topic,), (state,))
+
+
 def not_verified(topics: Sequence[str], states: Sequence[bytes | None]) -> list[int]:
     """The indexes of states that carry no checksum or do not match theirs.
 

@@ -57,7 +57,7 @@ def write_export(log: EventLog, out: IO[bytes], conversation_ids: Sequence[UUID]
     """Write the store's events (or only those of ``conversation_ids``); return the count."""
     wanted = set(conversation_ids)
     count = 0
-    notifications = log.read_notifications()
+    notifications = log.read_checked()
     if wanted:
         notifications = (n for n in notifications if n.originator_id in wanted)
     for line in export_lines(notifications):
@@ -242,6 +242,6 @@ def copy_store(
     """
     events = (
         StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
-        for n in source.read_notifications()
+        for n in source.read_checked()
     )
     return _append(target, events, _Presence(target), progress)

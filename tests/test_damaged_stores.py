@@ -1,5 +1,5 @@
-"""The corruption sweep: damaged SQLite and JSONL stores under list, replay, project and
-log verify.
+"""The corruption sweep: damaged SQLite and JSONL stores under list, replay, project,
+log export, log copy and log verify.
 
 Each case damages one copy of a recorded store (see tests/eventlog/damage.py) and runs
 every command on it. A command either prints one ``Error:`` line naming the store and
@@ -63,7 +63,24 @@ def _verify(work: Path, url: str) -> tuple[Result, Any]:
     return result, result.exit_code
 
 
-READERS: dict[str, Observe] = {"list": _list, "replay": _replay, "project": _project}
+def _export(work: Path, url: str) -> tuple[Result, Any]:
+    result = _invoke("log", "export", "--store", url)
+    return result, result.stdout_bytes
+
+
+def _copy_to(work: Path, url: str) -> tuple[Result, Any]:
+    target = sqlite_url(work, "copy.db")
+    result = _invoke("log", "copy", "--store", url, "--to", target)
+    return result, _export(work, target)[1] if result.exit_code == 0 else None
+
+
+READERS: dict[str, Observe] = {
+    "list": _list,
+    "replay": _replay,
+    "project": _project,
+    "log export": _export,
+    "log copy": _copy_to,
+}
 
 
 @pytest.fixture(scope="module")
