@@ -107,6 +107,8 @@ def project(
         f"Projected {result.events:,} events ({result.turn_metrics:,} turn metric rows); "
         f"{database} is at position {result.position:,}"
     )
+    if result.note:
+        click.echo(f"Note: {result.note}", err=True)
     if target == "parquet":
         assert path is not None
         try:

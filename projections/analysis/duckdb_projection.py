@@ -21,12 +21,14 @@ import duckdb
 
 from eventlog import EventLog
 from eventlog.batches import EventBatch, RawEvent, event_batches
+from projections.analysis.embedding_cache import CACHE_TABLE
 from projections.analysis.findings import replace_findings
 from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
 from projections.analysis.schema import SCHEMA_VERSION, STATE_TABLE, TABLES, VIEWS
 from projections.analysis.turn_metrics import MetricPool, insert_turn_metrics, metric_pool
 from projections.analysis.writes import ArrowRows, existing_rows, write_rows
 from projections.gc_pause import cycle_collector_paused
+from projections.metrics.embeddings import INSTALL_HINT, embedder_available
 from projections.metrics.turn import METRICS_VERSION
 
 DEFAULT_BATCH_SIZE = 100_000
@@ -53,6 +55,7 @@ class ProjectionResult:
     events: int
     position: int
     turn_metrics: int
+    note: str | None = None  # something the user should know, said once
 
 
 def project_to_duckdb(
@@ -93,7 +96,12 @@ def project_to_duckdb(
                 position = events.last()[0]
                 if progress is not None:
                     progress(done, max(total, done))
-        return ProjectionResult(events=done, position=position, turn_metrics=turn_rows)
+        note = None
+        if metrics and turn_rows and not embedder_available():
+            note = f"semantic columns are NULL without the embedding model: {INSTALL_HINT}"
+        return ProjectionResult(
+            events=done, position=position, turn_metrics=turn_rows, note=note
+        )
     finally:
         connection.close()
 
@@ -138,6 +146,7 @@ def _prepare(
         for table in (*TABLES, "projection_state"):
             connection.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
     connection.execute(STATE_TABLE)
+    connection.execute(CACHE_TABLE)  # kept by --rebuild: embeddings are not recomputed
     state = connection.execute(
         "SELECT position, schema_version, metrics_version, store FROM projection_state"
     ).fetchone()

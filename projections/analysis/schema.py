@@ -136,6 +136,7 @@ TABLES: dict[str, str] = {
     "            conversation_id VARCHAR NOT NULL,\n"
     "            turn INTEGER NOT NULL,\n"
     "            metrics_version VARCHAR NOT NULL,\n"
+    "            embedding_model VARCHAR,\n"
     + ",\n".join(f"            {column} DOUBLE" for column in COLUMNS)
     + "\n        )",
     "findings": """

@@ -19,8 +19,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from projections.analysis.embedding_cache import cached_vectors
 from projections.analysis.fold import Batch, Row
 from projections.analysis.writes import load_arrow
+from projections.metrics.embeddings import Vector, default_embedder, embedder_available
+from projections.metrics.semantic import Semantics
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, batch_turn_table
 
 POOL_MIN_TURNS = 2_000
@@ -87,7 +90,14 @@ def metric_pool(workers: int) -> Iterator[MetricPool]:
         pool.close()
 
 
-Job = list[tuple[list[tuple[int, str, str]], dict[str, float] | None, list[int]]]
+Messages = list[tuple[int, str, str]]
+# A few conversations (messages, weights, wanted turns, opening prompt) and, with the
+# embedding model, the vectors of their texts and the model's name.
+Job = tuple[
+    list[tuple[Messages, dict[str, float] | None, list[int], str | None]],
+    dict[str, Vector] | None,
+    str | None,
+]
 
 
 def _job_table(
@@ -95,8 +105,17 @@ def _job_table(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """The wanted turns of a few conversations: (conversation index in the job, turn,
     values with NaN for None); runs in a worker process too."""
-    table = batch_turn_table([(messages, weights) for messages, weights, _ in job])
-    wanted = {(index, turn) for index, (_, _, turns) in enumerate(job) for turn in turns}
+    conversations, vectors, model = job
+    semantics = None
+    if vectors is not None and model is not None:
+        prompts = [prompt for _, _, _, prompt in conversations]
+        semantics = Semantics(vectors=vectors, prompts=prompts, model=model)
+    table = batch_turn_table(
+        [(messages, weights) for messages, weights, _, _ in conversations], semantics
+    )
+    wanted = {
+        (index, turn) for index, (_, _, turns, _) in enumerate(conversations) for turn in turns
+    }
     keep = np.fromiter(
         (
             (c, t) in wanted
@@ -128,22 +147,34 @@ def insert_turn_metrics(
         ).fetchall()
     finally:
         connection.unregister("metric_conversations")
-    by_conversation: dict[str, list[tuple[int, str, str]]] = {}
+    by_conversation: dict[str, Messages] = {}
     for conversation_id, turn, agent, text in messages:
         by_conversation.setdefault(conversation_id, []).append((turn, agent, text))
     ids = sorted(by_conversation)
-    jobs: list[Job] = [
+    parts = [
         [
             (
                 by_conversation[cid],
                 _weights(batch.conversations.get(cid)),
                 sorted(batch.completed_turns[cid]),
+                (batch.conversations.get(cid) or {}).get("prompt"),
             )
             for cid in ids[start : start + CONVERSATIONS_PER_JOB]
         ]
         for start in range(0, len(ids), CONVERSATIONS_PER_JOB)
     ]
     pool = pools.for_turns(sum(len(turns) for turns in batch.completed_turns.values()))
+    model: str | None = None
+    vectors: dict[str, Vector] | None = None
+    if embedder_available():
+        model = default_embedder().name
+        texts = [text for _, _, _, text in messages]
+        texts += [prompt for part in parts for *_, prompt in part if prompt]
+        vectors = cached_vectors(connection, texts, pool)
+    jobs: list[Job] = [
+        (part, _job_vectors(part, vectors) if vectors is not None else None, model)
+        for part in parts
+    ]
     results = list(pool.map(_job_table, jobs) if pool else map(_job_table, jobs))
     names = np.array(ids, dtype=object)
     offsets = range(0, len(ids), CONVERSATIONS_PER_JOB)
@@ -157,6 +188,7 @@ def insert_turn_metrics(
             "conversation_id": pa.array(names[conversation], type=pa.string()),
             "turn": pa.array(np.concatenate([turn for _, turn, _ in results]), type=pa.int32()),
             "metrics_version": pa.array([METRICS_VERSION] * count, type=pa.string()),
+            "embedding_model": pa.array([model] * count, type=pa.string()),
         }
         for index, name in enumerate(COLUMNS):
             # NaN marks a value with nothing to compare yet: NULL in the table.
@@ -168,6 +200,16 @@ def insert_turn_metrics(
             pa.table(columns),
         )
     return count
+
+
+def _job_vectors(
+    part: list[tuple[Messages, dict[str, float] | None, list[int], str | None]],
+    vectors: dict[str, Vector],
+) -> dict[str, Vector]:
+    """The vectors of one job's messages and prompts (what a worker is sent)."""
+    texts = [text for messages, *_ in part for _, _, text in messages]
+    texts += [prompt for *_, prompt in part if prompt]
+    return {text: vectors[text] for text in texts}
 
 
 def _weights(row: Row | None) -> dict[str, float] | None:

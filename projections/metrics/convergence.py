@@ -3,34 +3,56 @@
 One function, :func:`conversation_convergence`, is called live by the conductor after
 every turn and again by the metrics projection, with the same messages and weights, so
 the recorded value and the replayed one agree. It looks at the last ``WINDOW`` messages,
-balanced to the same number per agent, and combines five components (docs/metrics.md):
+balanced to the same number per agent, and combines six components (docs/metrics.md):
 
-- ``content``: similarity of the latest message of each agent (exact, containment,
-  character-set Jaccard for short texts, word-set Jaccard otherwise);
+- ``content``: Jaccard of the content words (words that are not function words) of the
+  latest message of each agent, at every length;
 - ``structure``: paragraphs, list items, questions and code fences per message;
 - ``sentences``: sentences per message;
 - ``length``: characters per message;
-- ``punctuation``: rates of ``!`` ``,`` ``;`` ``:`` and dashes per character.
+- ``punctuation``: rates of ``!`` ``,`` ``;`` ``:`` and dashes per character;
+- ``semantic``: cosine of the sentence embeddings of the latest message of each agent
+  (only computed when its weight is not 0: it needs the embedding model).
 
-Each of the last four is a ratio of the two agents' window averages (min/max; both zero
-is 1, one zero is 0). The score is the weighted sum, rounded to 6 decimals.
+Structure … punctuation are ratios of the two agents' window averages (min/max; both
+zero is 1, one zero is 0). Each raw value x is then calibrated against what unrelated
+text scores: max(0, (x − b) / (1 − b)), b a fixed baseline measured on unrelated pairs
+of real text (:mod:`projections.metrics.calibration`), so unrelated messages score near
+0 and identical ones 1 at any length. The score is the weighted sum, rounded to 6
+decimals; it is 0 when either latest message has no word (silence is not agreement).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from projections.metrics.function_words import FUNCTION_WORDS
+from projections.metrics.text import APOSTROPHES
+
 WINDOW = 10
 _MEANS = 11  # values averaged per message: 4 structure, 5 punctuation, sentences, length
-SHORT_TEXT = 50
-COMPONENTS = ("content", "structure", "sentences", "length", "punctuation")
+COMPONENTS = ("content", "structure", "sentences", "length", "punctuation", "semantic")
+# Weights recorded before the semantic component existed lack it: it weighs 0 there.
+OPTIONAL_COMPONENTS = ("semantic",)
+# What unrelated text scores on each raw component (the mean over both kinds, paragraphs
+# and one-liners, of its 90th percentile over 2,000 pairs of unrelated texts: docstrings
+# of different modules of Python's standard library). Measured by
+# ``python -m projections.metrics.calibration``; docs/metrics.md.
+BASELINES: dict[str, float] = {
+    "content": 0.0,
+    "structure": 0.0,
+    "sentences": 0.0,
+    "length": 0.0,
+    "punctuation": 0.0,
+    "semantic": 0.0,
+}
 
 PROFILES: dict[str, dict[str, float]] = {
     "balanced": {
@@ -39,6 +61,7 @@ PROFILES: dict[str, dict[str, float]] = {
         "sentences": 0.20,
         "length": 0.15,
         "punctuation": 0.10,
+        "semantic": 0.0,
     },
     "structural": {
         "content": 0.25,
@@ -46,13 +69,15 @@ PROFILES: dict[str, dict[str, float]] = {
         "sentences": 0.20,
         "length": 0.10,
         "punctuation": 0.10,
+        "semantic": 0.0,
     },
     "semantic": {
-        "content": 0.60,
+        "content": 0.30,
         "structure": 0.10,
         "sentences": 0.15,
         "length": 0.10,
         "punctuation": 0.05,
+        "semantic": 0.30,
     },
     "strict": {
         "content": 0.50,
@@ -60,6 +85,7 @@ PROFILES: dict[str, dict[str, float]] = {
         "sentences": 0.15,
         "length": 0.05,
         "punctuation": 0.05,
+        "semantic": 0.0,
     },
 }
 DEFAULT_PROFILE = "balanced"
@@ -70,6 +96,9 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?](?![^\s])")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
 
+# The cosine of two messages' embeddings, for the semantic component (None: not known).
+Similarity = Callable[[str, str], float]
+
 
 class WeightsError(ValueError):
     """Convergence weights that are unknown, negative or do not sum to 1."""
@@ -78,13 +107,14 @@ class WeightsError(ValueError):
 class MessageShape(NamedTuple):
     """What convergence needs from one message (computed once per text, cached)."""
 
-    text: str
+    raw: str  # as given: the semantic component embeds it
+    text: str  # label and surrounding white space taken off
     length: int
     sentences: int
     structure: tuple[int, int, int, int]
     punctuation: tuple[float, float, float, float, float]
-    words: frozenset[str]
-    characters: frozenset[str]  # kept for short texts only, the only ones compared by them
+    words: frozenset[str]  # lower-cased, apostrophes straight
+    content: frozenset[str]  # the words that are not function words
     means: tuple[float, ...]  # structure, punctuation, sentences, length: what is averaged
 
 
@@ -97,7 +127,7 @@ def message_shape(raw: str) -> MessageShape:
 class Counted(NamedTuple):
     """What a caller has already counted on a message's text, to spare counting twice."""
 
-    words: frozenset[str]  # the lower-cased _WORD matches
+    words: frozenset[str]  # the lower-cased words, apostrophes straightened
     list_items: int  # _LIST_ITEM matches
     marks: tuple[int, int, int, int, int, int]  # occurrences of ? ! , ; : and all dashes
 
@@ -118,16 +148,15 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     if text and text[-1] not in ".!?":
         ends += 1
     per_char = 1 / length if length else 0.0
-    short = length < SHORT_TEXT
     if counted is not None and unlabelled:
         questions, exclamations, commas, semicolons, colons, dashes = counted.marks
         list_items = counted.list_items if length == len(raw) else _list_items(text)
-        words = counted.words if raw.isascii() else frozenset(_WORD.findall(text.lower()))
+        words = counted.words if raw.isascii() else _words(text)
     else:
         questions, exclamations, commas, semicolons, colons = map(text.count, "?!,;:")
         dashes = text.count("-") + text.count("–") + text.count("—")
         list_items = _list_items(text)
-        words = frozenset(_WORD.findall(text.lower()))
+        words = _words(text)
     structure = (
         text.count("\n\n") + 1 if text else 0,
         list_items,
@@ -142,15 +171,22 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
         dashes * per_char,
     )
     return MessageShape(
+        raw=raw,
         text=text,
         length=length,
         sentences=ends,
         structure=structure,
         punctuation=punctuation,
         words=words,
-        characters=frozenset(text.lower()) if short else frozenset(),
-        means=(*structure, *punctuation, ends, length),
+        content=words - FUNCTION_WORDS,
+        # What the windows average: one paragraph and one sentence are what every
+        # message has, so they count from the second on (0 is "nothing to compare").
+        means=(max(0, structure[0] - 1), *structure[1:], *punctuation, max(0, ends - 1), length),
     )
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.translate(APOSTROPHES).lower()))
 
 
 def _list_items(text: str) -> int:
@@ -166,33 +202,41 @@ def ratio(a: float, b: float) -> float:
     return min(a, b) / max(a, b)
 
 
+def calibrated(raw: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
+    """max(0, (raw − b) / (1 − b)), b the component's baseline: 0 for what unrelated
+    text scores (or less), 1 for identical messages."""
+    baseline = BASELINES[name]
+    values = np.asarray(raw, dtype=np.float64)
+    return np.clip((values - baseline) / (1.0 - baseline), 0.0, 1.0)
+
+
 def content_similarity(a: MessageShape, b: MessageShape) -> float:
-    """How alike two messages' contents are (see the module docstring)."""
-    if a.text == b.text:
-        return 1.0
-    if not a.text or not b.text:
+    """Raw content: Jaccard of the content words; of all words when either message has
+    only function words; 0 when either has no word."""
+    if not a.words or not b.words:
         return 0.0
-    if a.text in b.text or b.text in a.text:
-        return min(a.length, b.length) / max(a.length, b.length)
-    if a.length < SHORT_TEXT and b.length < SHORT_TEXT:
-        left, right = a.characters, b.characters
-    else:
-        left, right = a.words, b.words
+    left, right = (a.content, b.content) if a.content and b.content else (a.words, b.words)
     common = len(left & right)
-    union = len(left) + len(right) - common
-    return common / union if union else 1.0
+    return common / (len(left) + len(right) - common)
 
 
-def convergence_components(messages: Sequence[tuple[str, str]]) -> dict[str, float] | None:
-    """The components for ``messages`` ((agent, text) in order), None until both spoke."""
-    return window_components([(agent, message_shape(text)) for agent, text in messages[-WINDOW:]])
+def convergence_components(
+    messages: Sequence[tuple[str, str]], similarity: Similarity | None = None
+) -> dict[str, float] | None:
+    """The calibrated components for ``messages`` ((agent, text) in order), None until
+    both spoke. ``similarity`` gives the semantic component (NaN without it)."""
+    recent = [(agent, message_shape(text)) for agent, text in messages[-WINDOW:]]
+    return window_components(recent, similarity)
 
 
-def window_components(recent: Sequence[tuple[str, MessageShape]]) -> dict[str, float] | None:
+def window_components(
+    recent: Sequence[tuple[str, MessageShape]], similarity: Similarity | None = None
+) -> dict[str, float] | None:
     """:func:`convergence_components` of the last ``WINDOW`` messages, already shaped."""
     shapes = [shape for _, shape in recent]
     agents = np.array([agent == "b" for agent, _ in recent], dtype=np.int64)
-    parts = many_window_components(shapes, agents, np.array([0]), np.array([len(recent) - 1]))
+    first, last = np.array([0]), np.array([len(recent) - 1])
+    parts = many_window_components(shapes, agents, first, last, similarity)
     if parts is None:
         return None
     return {name: float(values[0]) for name, values in parts.items()}
@@ -203,10 +247,28 @@ def many_window_components(
     agents: npt.NDArray[np.int64],
     first: npt.NDArray[np.int64],
     last: npt.NDArray[np.int64],
+    similarity: Similarity | None = None,
 ) -> dict[str, npt.NDArray[np.float64]] | None:
-    """The components of many windows at once: window i is ``shapes[first[i]:last[i] + 1]``
-    (its last ``WINDOW`` messages), agent 0 for a and 1 for b. None when some window lacks
-    an agent.
+    """The calibrated components of many windows at once: window i is
+    ``shapes[first[i]:last[i] + 1]`` (its last ``WINDOW`` messages), agent 0 for a and 1
+    for b. None when some window lacks an agent. Also ``silent``: 1 where either latest
+    message has no word."""
+    raw = raw_window_components(shapes, agents, first, last, similarity)
+    if raw is None:
+        return None
+    parts = {name: calibrated(raw[name], name) for name in COMPONENTS}
+    parts["silent"] = raw["silent"]
+    return parts
+
+
+def raw_window_components(
+    shapes: Sequence[MessageShape],
+    agents: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    similarity: Similarity | None = None,
+) -> dict[str, npt.NDArray[np.float64]] | None:
+    """:func:`many_window_components` before the calibration.
 
     Each agent's means add its last ``size`` messages oldest first, as ``sum`` would, so
     one window alone or among many gives the same bits.
@@ -231,23 +293,44 @@ def many_window_components(
         averages.append(summed / size[:, None])
         newest.append(np.where(mine, slot, -1).max(axis=1))
     ratios = _ratios(averages[0], averages[1])
-    structure = (((ratios[:, 0] + ratios[:, 1]) + ratios[:, 2]) + ratios[:, 3]) / 4
-    punctuation = (
-        (((ratios[:, 4] + ratios[:, 5]) + ratios[:, 6]) + ratios[:, 7]) + ratios[:, 8]
-    ) / 5
-    content = np.array(
-        [
-            content_similarity(shapes[a], shapes[b])
-            for a, b in zip(newest[0].tolist(), newest[1].tolist(), strict=True)
-        ]
-    )
+    # A feature that neither agent shows says nothing about how alike they are: each
+    # component is the mean over the features that at least one agent shows, NaN when
+    # there is none (its weight then goes to the other components).
+    shown = (averages[0] != 0) | (averages[1] != 0)
+    structure = _mean_shown(ratios, shown, range(4))
+    punctuation = _mean_shown(ratios, shown, range(4, 9))
+    sentences = _mean_shown(ratios, shown, (9,))
+    latest = list(zip(newest[0].tolist(), newest[1].tolist(), strict=True))
+    semantic = [
+        similarity(shapes[a].raw, shapes[b].raw) if similarity else math.nan for a, b in latest
+    ]
     return {
-        "content": content,
+        "content": np.array([content_similarity(shapes[a], shapes[b]) for a, b in latest]),
         "structure": structure,
-        "sentences": ratios[:, 9],
-        "length": ratios[:, 10],
+        "sentences": sentences,
+        "length": _mean_shown(ratios, shown, (10,)),
         "punctuation": punctuation,
+        "semantic": np.array(semantic, dtype=np.float64),
+        "silent": np.array(
+            [not shapes[a].words or not shapes[b].words for a, b in latest], dtype=np.float64
+        ),
     }
+
+
+def _mean_shown(
+    ratios: npt.NDArray[np.float64], shown: npt.NDArray[np.bool_], columns: Iterable[int]
+) -> npt.NDArray[np.float64]:
+    """Mean of ``ratios`` over the ``columns`` a row shows, added in column order (the
+    same bits for a window alone or among many); NaN where it shows none."""
+    summed = np.zeros(len(ratios))
+    count = np.zeros(len(ratios))
+    for column in columns:
+        summed = summed + np.where(shown[:, column], ratios[:, column], 0.0)
+        count = count + shown[:, column]
+    mean: npt.NDArray[np.float64] = np.divide(
+        summed, count, out=np.full(len(ratios), np.nan), where=count > 0
+    )
+    return mean
 
 
 def _ratios(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -259,29 +342,71 @@ def _ratios(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArr
 
 
 def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    return round(math.fsum(weights[name] * parts[name] for name in COMPONENTS), 6)
+    """Σ weight·component / Σ weight over the weighted components that are defined,
+    rounded to 6 decimals; 0 when a latest message is silent.
+
+    A style component is undefined (NaN) when neither agent shows any of its features;
+    the semantic one is NaN when it was not computed, and then so is the score.
+    """
+    if parts.get("silent"):
+        return 0.0
+    used = [name for name in COMPONENTS if weights.get(name)]
+    if any(math.isnan(parts[name]) for name in used if name in OPTIONAL_COMPONENTS):
+        return math.nan
+    defined = [name for name in used if not math.isnan(parts[name])]
+    weight = math.fsum(weights[name] for name in defined)
+    if not weight:
+        return 0.0
+    return round(math.fsum(weights[name] * parts[name] for name in defined) / weight, 6)
+
+
+def uses_semantic(weights: Mapping[str, float] | None) -> bool:
+    """Whether these weights need the embedding model."""
+    return bool(weights and weights.get("semantic"))
 
 
 def conversation_convergence(
-    messages: Sequence[tuple[str, str]], weights: Mapping[str, float] | None = None
+    messages: Sequence[tuple[str, str]],
+    weights: Mapping[str, float] | None = None,
+    similarity: Similarity | None = None,
 ) -> float:
     """The convergence after the latest message; 0.0 until both agents have spoken.
 
     ``messages`` are the conversation's completed messages as (agent, text), agent being
-    "a" or "b", oldest first. ``weights`` default to the balanced profile.
+    "a" or "b", oldest first. ``weights`` default to the balanced profile. Weights with
+    a semantic component need ``similarity``; without it the default embedder's
+    (:func:`projections.metrics.embeddings.default_similarity`) is loaded.
     """
-    parts = convergence_components(messages)
+    weights = weights or PROFILES[DEFAULT_PROFILE]
+    if uses_semantic(weights) and similarity is None:
+        from projections.metrics.embeddings import default_similarity
+
+        similarity = default_similarity()
+    parts = convergence_components(messages, similarity if uses_semantic(weights) else None)
     if parts is None:
         return 0.0
-    return weighted_score(parts, weights or PROFILES[DEFAULT_PROFILE])
+    return weighted_score(parts, weights)
 
 
 def parse_weights(spec: str) -> tuple[str, dict[str, float]]:
     """A profile name, or custom weights "content=0.5,structure=0.2,..." → (name, weights).
 
-    Custom weights name every component, are non-negative and sum to 1.
+    Custom weights name every component but ``semantic`` (0 when not named), are
+    non-negative and sum to 1. Weights with a semantic component need the embedding
+    model installed.
     """
-    spec = spec.strip()
+    name, weights = _parsed_weights(spec.strip())
+    if uses_semantic(weights):
+        from projections.metrics.embeddings import EmbedderUnavailable, default_embedder
+
+        try:
+            default_embedder()
+        except EmbedderUnavailable as error:
+            raise WeightsError(f"a semantic component needs the model: {error}") from None
+    return name, weights
+
+
+def _parsed_weights(spec: str) -> tuple[str, dict[str, float]]:
     if spec in PROFILES:
         return spec, dict(PROFILES[spec])
     if "=" not in spec:
@@ -301,14 +426,14 @@ def parse_weights(spec: str) -> tuple[str, dict[str, float]]:
 
 
 def validate_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    missing = [name for name in COMPONENTS if name not in weights]
+    missing = [n for n in COMPONENTS if n not in weights and n not in OPTIONAL_COMPONENTS]
     if missing:
         raise WeightsError(f"convergence weights miss {', '.join(missing)}")
     if any(not math.isfinite(w) or w < 0 for w in weights.values()):
         raise WeightsError("convergence weights must be finite and non-negative")
     if abs(math.fsum(weights.values()) - 1.0) > 1e-6:
         raise WeightsError("convergence weights must sum to 1")
-    return {name: float(weights[name]) for name in COMPONENTS}
+    return {name: float(weights.get(name, 0.0)) for name in COMPONENTS}
 
 
 def live_convergence(text_a: str, text_b: str) -> float:

@@ -19,6 +19,7 @@ from projections.metrics.columnar import (
     safe_divide,
     total,
 )
+from projections.metrics.function_words import CATEGORIES as FUNCTION_WORDS
 from projections.metrics.history import History, Layout
 from projections.metrics.message_batch import MessageBatch
 from projections.metrics.ngrams import mimicry, ngram_overlaps
@@ -26,6 +27,8 @@ from projections.metrics.ngrams import mimicry, ngram_overlaps
 _PRONOUN_SLOTS = [lx.CATEGORY_NAMES.index(name) for name, _ in lx.PRONOUN_CATEGORIES]
 _MARKER_SLOTS = [lx.CATEGORY_NAMES.index(lex.name) for lex in lx.MARKER_LEXICONS]
 _STYLE_SLOTS = [i for i, name in enumerate(lx.CATEGORY_NAMES) if name.startswith("style_")]
+# Language Style Matching per function-word category (style_matching is their mean).
+LSM_METRICS = tuple(f"lsm_{name}" for name in FUNCTION_WORDS)
 
 
 def cross_metrics(
@@ -56,6 +59,7 @@ def cross_metrics(
     per_word_b = safe_divide(np.ones(rows), nb)[:, None] * categories[b][:, _STYLE_SLOTS]
     style = 1 - np.abs(per_word_a - per_word_b) / (per_word_a + per_word_b + 0.0001)
     return {
+        **{name: style[:, i] for i, name in enumerate(LSM_METRICS)},
         "vocabulary_overlap": jaccard(common, unique[a], unique[b]),
         "cumulative_convergence": safe_divide(shared, vocab_a + vocab_b - shared, default=1.0),
         "cross_repetition": safe_divide(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from projections.metrics.function_words import CATEGORIES as FUNCTION_WORD_CATEGORIES
+
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
@@ -140,24 +142,9 @@ ACKNOWLEDGMENTS = frozenset(
      "ok", "well", "certainly", "wonderful", "lovely", "nice"}
 )  # fmt: skip
 
-# Function-word categories for Language Style Matching (Ireland & Pennebaker, 2010).
-STYLE_CATEGORIES: tuple[frozenset[str], ...] = (
-    FIRST_SINGULAR | FIRST_PLURAL | SECOND_PERSON | THIRD_PERSON,  # personal pronouns
-    frozenset({"this", "that", "these", "those", "something", "anything", "everything",
-               "someone", "anyone", "everyone", "nothing", "one", "ones"}),  # impersonal
-    frozenset({"a", "an", "the"}),  # articles
-    frozenset({"in", "on", "at", "of", "to", "for", "with", "by", "from", "about", "into",
-               "over", "under", "between", "through", "after", "before", "during"}),
-    frozenset({"am", "is", "are", "was", "were", "be", "been", "being", "have", "has",
-               "had", "do", "does", "did"} | MODALS),  # auxiliary verbs
-    frozenset({"very", "really", "so", "just", "quite", "too", "more", "most", "much",
-               "even", "still"}),  # common adverbs
-    frozenset({"and", "but", "or", "because", "if", "while", "although", "though",
-               "whereas", "unless", "since"}),  # conjunctions
-    NEGATIONS,
-    frozenset({"all", "some", "many", "few", "several", "most", "every", "each", "both",
-               "any", "lots", "plenty"}),  # quantifiers
-)  # fmt: skip
+# Function-word categories for Language Style Matching (Ireland & Pennebaker, 2010),
+# in the order of the lsm_* columns: data/function_words.toml.
+STYLE_CATEGORIES: tuple[frozenset[str], ...] = tuple(FUNCTION_WORD_CATEGORIES.values())
 
 MARKER_LEXICONS: tuple[Lexicon, ...] = (
     HEDGES,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from projections.gc_pause import cycle_collector_paused
+from projections.metrics.alignment import ALIGNMENT_METRICS, alignment_metrics
 from projections.metrics.columnar import Floats, Ints
 from projections.metrics.convergence import (
     COMPONENTS,
@@ -27,12 +28,20 @@ from projections.metrics.convergence import (
     many_window_components,
     weighted_score,
 )
-from projections.metrics.cross import cross_metrics
+from projections.metrics.cross import LSM_METRICS, cross_metrics
 from projections.metrics.history import HISTORY_METRICS, History, Layout, Message, layout_of
 from projections.metrics.message_batch import MESSAGE_METRICS, MessageBatch
+from projections.metrics.semantic import (
+    SEMANTIC_METRICS,
+    Semantics,
+    semantic_metrics,
+    turn_similarity,
+)
 
-METRICS_VERSION = "2"
-AGENT_METRICS: tuple[str, ...] = MESSAGE_METRICS + HISTORY_METRICS
+METRICS_VERSION = "3"
+AGENT_METRICS: tuple[str, ...] = (
+    MESSAGE_METRICS + HISTORY_METRICS + ALIGNMENT_METRICS + SEMANTIC_METRICS
+)
 CROSS_METRICS: tuple[str, ...] = (
     "vocabulary_overlap",
     "cumulative_convergence",
@@ -42,9 +51,11 @@ CROSS_METRICS: tuple[str, ...] = (
     "bigram_overlap",
     "trigram_overlap",
     "tfidf_similarity",
+    "semantic_similarity",
     "length_convergence",
     "structural_similarity",
     "style_matching",
+    *LSM_METRICS,
     "rhythm_convergence",
     "sentiment_convergence",
     "formality_convergence",
@@ -61,6 +72,7 @@ CROSS_METRICS: tuple[str, ...] = (
     "convergence_sentences",
     "convergence_length",
     "convergence_punctuation",
+    "convergence_semantic",
     "convergence",
     "convergence_velocity",
     "convergence_acceleration",
@@ -70,13 +82,6 @@ COLUMNS: tuple[str, ...] = (
     + tuple(f"b_{name}" for name in AGENT_METRICS)
     + CROSS_METRICS
 )
-# Columns that are None (stored as NaN in the arrays) when there is nothing to compare.
-_OPTIONAL = [
-    i
-    for i, name in enumerate(COLUMNS)
-    if name.endswith(("turn_repetition", "topic_consistency"))
-    or name in ("convergence_velocity", "convergence_acceleration")
-]
 Row = dict[str, float | None]
 
 
@@ -92,18 +97,22 @@ class TurnTable:
 
 def batch_turn_table(
     conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+    semantics: Semantics | None = None,
 ) -> TurnTable:
     """Every complete turn of each conversation, computed in one batch.
 
     Each conversation is its messages ((turn, agent, text) in order) and its convergence
     weights (None: the balanced profile). Rows come in conversation and turn order.
+    ``semantics``: the embeddings of the messages and opening prompts; without them the
+    semantic columns are NaN.
     """
     with cycle_collector_paused():
-        return _batch_turn_table(conversations)
+        return _batch_turn_table(conversations, semantics)
 
 
 def _batch_turn_table(
     conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+    semantics: Semantics | None,
 ) -> TurnTable:
     texts = [text for messages, _ in conversations for _, _, text in messages]
     layout = layout_of(conversations)
@@ -111,9 +120,12 @@ def _batch_turn_table(
     own = batch.metrics()
     history = History(batch, layout)
     own.update(history.message_metrics())
+    own.update(alignment_metrics(batch, layout))
+    own.update(semantic_metrics(texts, layout, semantics))
     agents = np.column_stack([own[name] for name in AGENT_METRICS])
     cross = cross_metrics(batch, layout, own, history)
-    cross.update(_convergence(conversations, batch, layout, own))
+    cross["semantic_similarity"] = turn_similarity(texts, layout.row_a, layout.row_b, semantics)
+    cross.update(_convergence(conversations, batch, layout, own, semantics))
     values = np.column_stack(
         [agents[layout.row_a], agents[layout.row_b]]
         + [cross[name][:, None] for name in CROSS_METRICS]
@@ -123,26 +135,27 @@ def _batch_turn_table(
 
 def batch_turn_rows(
     conversations: Sequence[tuple[Sequence[Message], Mapping[str, float] | None]],
+    semantics: Semantics | None = None,
 ) -> list[list[tuple[int, Row]]]:
     """:func:`batch_turn_table` as (turn, row) lists, one per conversation."""
-    table = batch_turn_table(conversations)
+    table = batch_turn_table(conversations, semantics)
     result: list[list[tuple[int, Row]]] = [[] for _ in conversations]
     for conversation, turn, values in zip(
         table.conversation.tolist(), table.turn.tolist(), table.values.tolist(), strict=True
     ):
-        row: Row = dict(zip(COLUMNS, values, strict=True))
-        for index in _OPTIONAL:
-            if values[index] != values[index]:  # NaN: nothing to compare yet
-                row[COLUMNS[index]] = None
+        # NaN: nothing to compare (yet), or no embedding model.
+        row: Row = {name: None if v != v else v for name, v in zip(COLUMNS, values, strict=True)}
         result[conversation].append((turn, row))
     return result
 
 
 def conversation_turn_rows(
-    messages: Sequence[Message], weights: Mapping[str, float] | None = None
+    messages: Sequence[Message],
+    weights: Mapping[str, float] | None = None,
+    semantics: Semantics | None = None,
 ) -> list[tuple[int, Row]]:
     """(turn, row) for every complete turn of ``messages`` ((turn, agent, text) in order)."""
-    return batch_turn_rows([(messages, weights)])[0]
+    return batch_turn_rows([(messages, weights)], semantics)[0]
 
 
 def _convergence(
@@ -150,6 +163,7 @@ def _convergence(
     batch: MessageBatch,
     layout: Layout,
     own: dict[str, Floats],
+    semantics: Semantics | None,
 ) -> dict[str, Floats]:
     """The conductor's convergence function over each turn's window, and its changes.
 
@@ -166,19 +180,23 @@ def _convergence(
         build_shape(text, known) for text, known in zip(texts, counted, strict=True)
     ]
     end = layout.row_end
-    parts = many_window_components(shapes, layout.agent, layout.conversation_start[end], end)
+    similarity = semantics.similarity if semantics is not None else None
+    parts = many_window_components(
+        shapes, layout.agent, layout.conversation_start[end], end, similarity
+    )
     assert parts is not None  # a turn row has a message of each agent in its window
     score: list[float] = []
     velocity: list[float | None] = []
     acceleration: list[float | None] = []
     trail: list[float] = []
     previous_conversation = -1
-    columns = [parts[name].tolist() for name in COMPONENTS]
+    names = (*COMPONENTS, "silent")
+    columns = [parts[name].tolist() for name in names]
     for conversation, *values in zip(layout.row_conversation.tolist(), *columns, strict=True):
         if conversation != previous_conversation:
             trail, previous_conversation = [], conversation
         weights = conversations[conversation][1] or PROFILES[DEFAULT_PROFILE]
-        current = weighted_score(dict(zip(COMPONENTS, values, strict=True)), weights)
+        current = weighted_score(dict(zip(names, values, strict=True)), weights)
         velocity.append(current - trail[-1] if trail else None)
         acceleration.append(
             (current - trail[-1]) - (trail[-1] - trail[-2]) if len(trail) >= 2 else None

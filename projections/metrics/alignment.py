@@ -1,0 +1,71 @@
+"""Lexical alignment and self-repetition, in the sense of ALIGN (Duran, Paxton &
+Fusaroli 2019): how much of a message repeats the other agent's previous message, and how
+much repeats the agent's own previous message, so the two can be told apart.
+
+Definitions: docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from projections.metrics.columnar import Floats, Ints, matched, ranges, safe_divide, total
+from projections.metrics.history import Layout
+from projections.metrics.message_batch import MessageBatch
+
+ALIGNMENT_METRICS = (
+    "lexical_alignment",
+    "bigram_alignment",
+    "self_lexical_alignment",
+    "self_bigram_alignment",
+)
+
+
+def previous_messages(layout: Layout) -> tuple[Ints, Ints]:
+    """For each message: the other agent's latest earlier message and the agent's own
+    previous message in its conversation (−1 where there is none)."""
+    index = np.arange(len(layout.agent), dtype=np.int64)
+    latest = []
+    for agent in (0, 1):
+        running = np.maximum.accumulate(np.where(layout.agent == agent, index, -1))
+        before = np.concatenate([[-1], running[:-1]]).astype(np.int64)
+        latest.append(np.where(before >= layout.conversation_start, before, -1))
+    other = np.where(layout.agent == 0, latest[1], latest[0])
+    own = np.where(layout.agent == 0, latest[0], latest[1])
+    return other, own
+
+
+def repeated_share(message: Ints, item: Ints, count: Ints, width: int, source: Ints) -> Floats:
+    """For each message m: the share of its items (weighted by their counts) that occur
+    in message ``source[m]``; NaN where ``source[m]`` is −1, 0 for a message without items.
+
+    ``message``/``item``/``count``: each message's distinct items, ascending by message
+    and, within a message, by item.
+    """
+    size = len(source)
+    starts = np.searchsorted(message, np.arange(size + 1))
+    target = np.flatnonzero(source >= 0)
+    index_t, row_t = ranges(starts[target], starts[target + 1])
+    index_s, row_s = ranges(starts[source[target]], starts[source[target] + 1])
+    found, _ = matched(row_t * width + item[index_t], row_s * width + item[index_s])
+    weights = count[index_t].astype(np.float64)
+    hits = total(row_t[found], weights[found], len(target))
+    sizes = total(row_t, weights, len(target))
+    out = np.full(size, np.nan)
+    out[target] = safe_divide(hits, sizes)
+    return out
+
+
+def alignment_metrics(batch: MessageBatch, layout: Layout) -> dict[str, Floats]:
+    """Word and bigram repetition of each message against the other agent's previous
+    message (alignment) and against its own previous one (self-repetition)."""
+    other, own = previous_messages(layout)
+    words, bigrams = batch.occurrences, batch.ngrams[2]
+    word_args = (words.key // batch.width, words.key % batch.width, words.size, batch.width)
+    bigram_args = (bigrams.message, bigrams.gram, bigrams.count, bigrams.width)
+    return {
+        "lexical_alignment": repeated_share(*word_args, other),
+        "bigram_alignment": repeated_share(*bigram_args, other),
+        "self_lexical_alignment": repeated_share(*word_args, own),
+        "self_bigram_alignment": repeated_share(*bigram_args, own),
+    }
