@@ -40,10 +40,10 @@ def cached_vectors(
     hashes = [text_hash(text) for text in distinct]
     connection.register("wanted_embeddings", pa.table({"text_hash": hashes}))
     try:
-        found = connection.execute(
+        found = connection.sql(
             "SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN "
             "(SELECT text_hash FROM wanted_embeddings)",
-            [model],
+            params=[model],
         ).to_arrow_table()
     finally:
         connection.unregister("wanted_embeddings")

@@ -41,17 +41,19 @@ _MEANS = 11  # values averaged per message: 4 structure, 5 punctuation, sentence
 COMPONENTS = ("content", "structure", "sentences", "length", "punctuation", "semantic")
 # Weights recorded before the semantic component existed lack it: it weighs 0 there.
 OPTIONAL_COMPONENTS = ("semantic",)
-# What unrelated text scores on each raw component (the mean over both kinds, paragraphs
-# and one-liners, of its 90th percentile over 2,000 pairs of unrelated texts: docstrings
-# of different modules of Python's standard library). Measured by
-# ``python -m projections.metrics.calibration``; docs/metrics.md.
+# What the messages say, rather than how they look.
+MEANING = ("content", "semantic")
+# What unrelated text scores on each raw component: the mean over two kinds, paragraphs
+# and one-liners, of its 90th percentile (at most 0.9) over 1,000 pairs of unrelated
+# texts (docstrings of different packages of Python 3.11's standard library). Measured
+# by ``python -m projections.metrics.calibration 1000``; docs/metrics.md.
 BASELINES: dict[str, float] = {
-    "content": 0.0,
+    "content": 0.0231,
     "structure": 0.0,
-    "sentences": 0.0,
-    "length": 0.0,
-    "punctuation": 0.0,
-    "semantic": 0.0,
+    "sentences": 0.5,
+    "length": 0.9,
+    "punctuation": 0.2509,
+    "semantic": 0.263,
 }
 
 PROFILES: dict[str, dict[str, float]] = {
@@ -342,11 +344,14 @@ def _ratios(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArr
 
 
 def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    """Σ weight·component / Σ weight over the weighted components that are defined,
-    rounded to 6 decimals; 0 when a latest message is silent.
+    """Σ weight·component over the weighted components, rounded to 6 decimals; 0 when a
+    latest message is silent.
 
-    A style component is undefined (NaN) when neither agent shows any of its features;
-    the semantic one is NaN when it was not computed, and then so is the score.
+    A style component is undefined (NaN) when neither agent shows any of its features:
+    with nothing to compare, its weight goes to the meaning components (content, and
+    semantic when weighted) in proportion to theirs, or, with neither weighted, to the
+    defined style components. The semantic component is NaN when it was not computed,
+    and then so is the score.
     """
     if parts.get("silent"):
         return 0.0
@@ -354,10 +359,16 @@ def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> 
     if any(math.isnan(parts[name]) for name in used if name in OPTIONAL_COMPONENTS):
         return math.nan
     defined = [name for name in used if not math.isnan(parts[name])]
-    weight = math.fsum(weights[name] for name in defined)
-    if not weight:
+    meaning = [name for name in defined if name in MEANING]
+    receivers = meaning or defined
+    spare = math.fsum(weights[name] for name in used if name not in defined)
+    own = math.fsum(weights[name] for name in receivers)
+    if not own:
         return 0.0
-    return round(math.fsum(weights[name] * parts[name] for name in defined) / weight, 6)
+    scale = {name: 1 + spare / own for name in receivers}
+    return round(
+        math.fsum(weights[name] * scale.get(name, 1.0) * parts[name] for name in defined), 6
+    )
 
 
 def uses_semantic(weights: Mapping[str, float] | None) -> bool:

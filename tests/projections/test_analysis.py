@@ -21,6 +21,8 @@ from eventlog import open_store
 from pidgin.domain import AgentSpec, Conversation
 from projections.analysis import project_to_duckdb
 from projections.analysis.schema import TABLES
+from projections.metrics.embeddings import default_embedder
+from projections.metrics.semantic import Semantics
 from projections.metrics.turn import COLUMNS, METRICS_VERSION, conversation_turn_rows
 from tests.conftest import pidgin_process, run_pidgin
 from tests.eventlog.stores import fresh_store_url
@@ -63,7 +65,12 @@ def test_round_trip_messages_and_metrics_equal_the_recording(run_cli, workdir):
     assert stored == [(m.turn, m.agent, m.text) for m in recorded]
     assert all(text for _, _, text in stored)  # the earlier tool stored empty text here
 
-    expected = conversation_turn_rows([(m.turn, m.agent, m.text) for m in recorded])
+    (prompt,) = rows(DATABASE, "SELECT prompt FROM conversations")[0]
+    texts = [m.text for m in recorded]
+    semantics = Semantics.of(default_embedder(), texts, [str(prompt)])
+    expected = conversation_turn_rows(
+        [(m.turn, m.agent, m.text) for m in recorded], semantics=semantics
+    )
     with duckdb.connect(str(DATABASE), read_only=True) as connection:
         cursor = connection.execute("SELECT * FROM turn_metrics ORDER BY turn")
         names = [d[0] for d in cursor.description]

@@ -3,9 +3,12 @@ against values worked out by hand and the real embedding model."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 
-from projections.metrics.embeddings import cosine, default_embedder
+from projections.metrics.embeddings import cosine, default_embedder, text_hash
 from projections.metrics.function_words import CATEGORIES
 from projections.metrics.semantic import Semantics
 from projections.metrics.turn import conversation_turn_rows
@@ -142,3 +145,30 @@ def test_semantic_columns_with_the_model_and_null_without():
     (_, plain), _ = conversation_turn_rows(messages)
     for name in ("semantic_similarity", "a_prompt_similarity", "convergence_semantic"):
         assert plain[name] is None
+
+
+def test_rebuild_takes_embeddings_from_the_cache(run_cli):
+    assert run_cli("chat", "-q", "-t", "2").exit_code == 0
+    assert run_cli("project", "-q").exit_code == 0
+    database = str(Path("pidgin_output") / "pidgin.duckdb")
+    with duckdb.connect(database) as connection:
+        ((prompt, first),) = connection.execute(
+            "SELECT prompt, text FROM conversations, messages WHERE position = "
+            "(SELECT min(position) FROM messages)"
+        ).fetchall()
+        cached = connection.execute("SELECT count(*) FROM embedding_cache").fetchone()
+        # Give the first message the prompt's vector in the cache: a rebuild that reads
+        # the cache then finds them identical; one that embedded again would not.
+        connection.execute(
+            "UPDATE embedding_cache SET vector = (SELECT vector FROM embedding_cache "
+            "WHERE text_hash = ?) WHERE text_hash = ?",
+            [text_hash(prompt), text_hash(first)],
+        )
+    result = run_cli("project", "-q", "--rebuild")
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(database, read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM embedding_cache").fetchone() == cached
+        (similarity,) = connection.execute(
+            "SELECT a_prompt_similarity FROM turn_metrics WHERE turn = 1"
+        ).fetchone() or (None,)
+    assert similarity == 1.0

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from projections.metrics import PROFILES, WeightsError, conversation_convergence, parse_weights
+from projections.metrics.convergence import BASELINES
 from projections.metrics.turn import COLUMNS, conversation_turn_rows
 
 
@@ -100,16 +101,31 @@ def test_style_rhythm_and_closeness_measures():
     assert apart["structural_similarity"] == pytest.approx(0.5 + 0.5 * (2 / 11))
 
 
+def calibrated(raw: float, name: str) -> float:
+    baseline = BASELINES[name]
+    return max(0.0, (raw - baseline) / (1 - baseline))
+
+
 def test_convergence_components_by_hand():
-    messages = [("a", "**Agent A**: Yes!"), ("b", "No, maybe later.")]
-    # content: character sets {y,e,s,!} and 13 characters of "no, maybe later." share y, e.
-    content = 2 / 15
-    # structure 1, sentences 1, length 4/16; punctuation: "!" and "," differ (0), the
-    # other three are absent from both (1): 3/5.
-    expected = {"content": content, "structure": 1, "sentences": 1, "length": 0.25}
-    expected["punctuation"] = 0.6
+    messages = [
+        ("a", "**Agent A**: I like red apples, and pears."),
+        ("b", "You like green apples!"),
+    ]
+    # content words (not function words): {red, apples, pears} and {green, apples}.
+    content = calibrated(1 / 4, "content")
+    # 29 and 22 characters (the label is not counted); "," and "!" each in one message
+    # only (0); one paragraph and one sentence each, nothing else: structure and
+    # sentences show nothing.
+    length = calibrated(22 / 29, "length")
+    expected = {"content": content, "length": length, "punctuation": 0.0}
     for name, weights in PROFILES.items():
-        score = sum(weights[k] * v for k, v in expected.items())
+        if weights["semantic"]:
+            continue
+        # The weights of structure and sentences go to content.
+        spare = weights["structure"] + weights["sentences"]
+        score = (weights["content"] + spare) * content + sum(
+            weights[k] * expected[k] for k in ("length", "punctuation")
+        )
         assert conversation_convergence(messages, weights) == round(score, 6), name
     _, custom = parse_weights("content=1,structure=0,sentences=0,length=0,punctuation=0")
     assert conversation_convergence(messages, custom) == round(content, 6)
