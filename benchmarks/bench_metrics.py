@@ -6,9 +6,13 @@ then times, in one run and on the same turns:
     directory the first time; pass --reference DIR to use an unpacked copy), one core;
   - ours, one core: projections.metrics.turn.batch_turn_table, BATCH conversations at a
     time (as the DuckDB projection calls it);
-  - ours, both cores: the same batches spread over a process pool.
+  - ours, both cores: the same batches spread over a process pool;
+  - ours with the semantic columns, their vectors taken from the cache (as a --rebuild);
+  - the embedding step alone (sentence embeddings, MiniLM int8 ONNX), messages/s on one
+    core and on both, and the embedding cache's effect on a --rebuild: the first
+    projection embeds every text, a rebuild reads the vectors from the DuckDB cache.
 
-Run: python benchmarks/bench_metrics.py [--conversations 200] [--turns 50]
+Run: python benchmarks/bench_metrics.py [--conversations 200] [--turns 50] [--embed 200]
 """
 
 from __future__ import annotations
@@ -23,14 +27,25 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from pidgin.domain.messages import ChatMessage
 from pidgin.providers.local_test_text import compose_reply
+from projections.metrics.embeddings import embedder_available
+from projections.metrics.semantic import Semantics
 from projections.metrics.turn import COLUMNS, batch_turn_table
 
 REFERENCE_PACKAGE = "pidgin-ai==1.1.0"
 QUOTED_REFERENCE = 950  # turns/s per core, as the issue quotes the reference
 BATCH = 20  # conversations per call, as projections.analysis computes them
+
+
+def prompt_of(conversation: int) -> str:
+    return f"Conversation {conversation}: what is a pidgin?"
+
+
 Conversation = list[tuple[int, str, str]]
 
 REFERENCE_RUNNER = """
@@ -58,7 +73,7 @@ def realistic_conversations(count: int, turns: int, seed: int = 7) -> list[Conve
     rng = random.Random(seed)
     conversations = []
     for c in range(count):
-        history = [ChatMessage(role="user", content=f"Conversation {c}: what is a pidgin?")]
+        history = [ChatMessage(role="user", content=prompt_of(c))]
         messages: Conversation = []
         for turn in range(1, turns + 1):
             for agent in ("a", "b"):
@@ -116,12 +131,18 @@ def time_reference(root: Path, conversations: list[Conversation]) -> tuple[float
     return turns / float(result["seconds"]), turns / float(result["cpu"])
 
 
-def rows_of(conversations: list[Conversation]) -> int:
-    return len(batch_turn_table([(c, None) for c in conversations]).turn)
+def rows_of(conversations: list[Conversation], semantics: Semantics | None = None) -> int:
+    return len(batch_turn_table([(c, None) for c in conversations], semantics).turn)
 
 
-def time_ours(conversations: list[Conversation], workers: int) -> tuple[float, float]:
-    """(turns per wall second, turns per CPU second of this process — 1 worker only)."""
+def time_ours(
+    conversations: list[Conversation], workers: int, vectors: dict[str, Any] | None = None
+) -> tuple[float, float]:
+    """(turns per wall second, turns per CPU second of this process — 1 worker only).
+
+    ``vectors``: every text's embedding (as read from the cache): the semantic columns
+    are computed too.
+    """
     batches = [conversations[i : i + BATCH] for i in range(0, len(conversations), BATCH)]
     # Other conversations first: loading the lexicons is not part of the rate, and the
     # measured turns must not find their words already seen.
@@ -129,7 +150,13 @@ def time_ours(conversations: list[Conversation], workers: int) -> tuple[float, f
     if workers == 1:
         rows_of(warm_up)
         start, cpu = time.perf_counter(), time.process_time()
-        turns = sum(map(rows_of, batches))
+        if vectors is None:
+            turns = sum(map(rows_of, batches))
+        else:
+            turns = 0
+            for number, batch in enumerate(batches):
+                prompts = [prompt_of(number * BATCH + i) for i in range(len(batch))]
+                turns += rows_of(batch, Semantics(vectors, prompts, "cached"))
         return turns / (time.perf_counter() - start), turns / (time.process_time() - cpu)
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(rows_of, [warm_up] * workers))  # start the workers first
@@ -138,11 +165,44 @@ def time_ours(conversations: list[Conversation], workers: int) -> tuple[float, f
         return turns / (time.perf_counter() - start), 0.0
 
 
+def time_embeddings(texts: list[str]) -> None:
+    """The embedding step: messages/s on one core and on both, and with the cache."""
+    import duckdb
+
+    from projections.analysis.embedding_cache import CACHE_TABLE, cached_vectors, embed_texts
+    from projections.metrics.embeddings import default_embedder
+
+    default_embedder().embed("warm up")
+    start = time.perf_counter()
+    embed_texts(texts)
+    one = len(texts) / (time.perf_counter() - start)
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(embed_texts, [["warm up"], ["warm up"]]))  # load the model in both
+        start = time.perf_counter()
+        embed_texts(texts, pool)
+        two = len(texts) / (time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as directory:
+        connection = duckdb.connect(str(Path(directory) / "cache.duckdb"))
+        connection.execute(CACHE_TABLE)
+        start = time.perf_counter()
+        cached_vectors(connection, texts)  # the first projection: every text embedded
+        first = len(texts) / (time.perf_counter() - start)
+        start = time.perf_counter()
+        cached_vectors(connection, texts)  # a --rebuild: every vector from the cache
+        again = len(texts) / (time.perf_counter() - start)
+        connection.close()
+    print(f"embedding, 1 core:              {one:8.1f} messages/s")
+    print(f"embedding, 2 cores:             {two:8.1f} messages/s  ({two / one:.2f}x)")
+    print(f"first projection (embed+store): {first:8.1f} messages/s")
+    print(f"rebuild (read from the cache):  {again:8.0f} messages/s  ({again / first:.0f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--turns", type=int, default=50)
     parser.add_argument("--reference", help="directory with an unpacked pidgin-ai wheel")
+    parser.add_argument("--embed", type=int, default=200, help="messages to embed")
     args = parser.parse_args()
     conversations = realistic_conversations(args.conversations, args.turns)
     words = [len(t.split()) for c in conversations for _, _, t in c]
@@ -165,6 +225,24 @@ def main() -> None:
         print(f"ours, per CPU second:           {ours_one_cpu:8.0f} turns/s  "
               f"({ours_one_cpu / reference_cpu:.2f}x reference)")  # fmt: skip
     print(f"ours, 2 cores (process pool):   {ours_two:8.0f} turns/s  (target 10,000)")
+    if embedder_available():
+        from projections.metrics.embeddings import default_embedder
+
+        texts = [t for c in conversations for _, _, t in c]
+        # Stand-in unit vectors: the rate of the metrics given cached vectors, not of
+        # embedding (measured below).
+        rng = np.random.default_rng(1)
+        vectors = {}
+        for text in [*texts, *map(prompt_of, range(len(conversations)))]:
+            vector = rng.standard_normal(384).astype(np.float32)
+            vectors[text] = vector / np.linalg.norm(vector)
+        with_semantic, _ = time_ours(conversations, 1, vectors)
+        versus = f"  ({with_semantic / reference:.2f}x reference)" if reference else ""
+        print(f"ours + semantic columns, 1 core: {with_semantic:7.0f} turns/s{versus}")
+        default_embedder()
+        time_embeddings(list(dict.fromkeys(texts))[: args.embed])
+    else:
+        print("embedding: not installed (pip install 'pidgin[semantic]')")
     if reference:
         # The issue's 10,000 is 10.5x the ~950 turns/s it quotes for the reference per core.
         scale = 10_000 / QUOTED_REFERENCE

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from projections.metrics.columnar import Floats, Ints, matched, ranges, safe_divide, total
-from projections.metrics.history import Layout
+from projections.metrics.columnar import (
+    Chains,
+    Floats,
+    Ints,
+    chains,
+    matched,
+    ranges,
+    safe_divide,
+    shifted,
+    total,
+)
+from projections.metrics.history import History, Layout
 from projections.metrics.message_batch import MessageBatch
 
 ALIGNMENT_METRICS = (
@@ -56,16 +66,56 @@ def repeated_share(message: Ints, item: Ints, count: Ints, width: int, source: I
     return out
 
 
-def alignment_metrics(batch: MessageBatch, layout: Layout) -> dict[str, Floats]:
+def alignment_metrics(batch: MessageBatch, layout: Layout, history: History) -> dict[str, Floats]:
     """Word and bigram repetition of each message against the other agent's previous
     message (alignment) and against its own previous one (self-repetition)."""
     other, own = previous_messages(layout)
     words, bigrams = batch.occurrences, batch.ngrams[2]
-    word_args = (words.key // batch.width, words.key % batch.width, words.size, batch.width)
-    bigram_args = (bigrams.message, bigrams.gram, bigrams.count, bigrams.width)
-    return {
-        "lexical_alignment": repeated_share(*word_args, other),
-        "bigram_alignment": repeated_share(*bigram_args, other),
-        "self_lexical_alignment": repeated_share(*word_args, own),
-        "self_bigram_alignment": repeated_share(*bigram_args, own),
-    }
+    bigram_codes = layout.conversation[bigrams.message] * bigrams.width + bigrams.gram
+    word_shares = _shares(
+        batch.pair_message,
+        history.words,
+        batch.pair_count,
+        (other, own),
+        (words.key // batch.width, words.key % batch.width, words.size, batch.width),
+    )
+    bigram_shares = _shares(
+        bigrams.message,
+        chains(bigram_codes),
+        bigrams.count,
+        (other, own),
+        (bigrams.message, bigrams.gram, bigrams.count, bigrams.width),
+    )
+    values = (word_shares[0], bigram_shares[0], word_shares[1], bigram_shares[1])
+    return dict(zip(ALIGNMENT_METRICS, values, strict=True))
+
+
+def _shares(
+    entry_message: Ints,
+    chain: Chains,
+    count: Ints,
+    targets: tuple[Ints, Ints],
+    sorted_items: tuple[Ints, Ints, Ints, int],
+) -> tuple[Floats, Floats]:
+    """:func:`repeated_share` against each target, from the chains of each item's
+    occurrences in its conversation: an item of message m is in a target message
+    at most two messages back iff one of its two previous occurrences is there. Targets
+    further back (an agent that spoke twice in a row) are matched directly."""
+    size = len(targets[0])
+    message = entry_message[chain.order]
+    weight = count[chain.order].astype(np.float64)
+    back = [np.where(chain.follows(k), shifted(message, k), -1) for k in (1, 2)]
+    sizes = total(message, weight, size)
+    index = np.arange(size, dtype=np.int64)
+    result = []
+    for target in targets:
+        at = target[message]
+        found = (at >= 0) & ((back[0] == at) | (back[1] == at))
+        share = np.where(
+            target >= 0, safe_divide(total(message[found], weight[found], size), sizes), np.nan
+        )
+        far = (target >= 0) & (target < index - 2)
+        if far.any():
+            share[far] = repeated_share(*sorted_items, np.where(far, target, -1))[far]
+        result.append(share)
+    return result[0], result[1]

@@ -303,9 +303,11 @@ def raw_window_components(
     punctuation = _mean_shown(ratios, shown, range(4, 9))
     sentences = _mean_shown(ratios, shown, (9,))
     latest = list(zip(newest[0].tolist(), newest[1].tolist(), strict=True))
-    semantic = [
-        similarity(shapes[a].raw, shapes[b].raw) if similarity else math.nan for a, b in latest
-    ]
+    semantic = (
+        [similarity(shapes[a].raw, shapes[b].raw) for a, b in latest]
+        if similarity
+        else np.full(len(latest), np.nan)
+    )
     return {
         "content": np.array([content_similarity(shapes[a], shapes[b]) for a, b in latest]),
         "structure": structure,
@@ -356,6 +358,11 @@ def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> 
     if parts.get("silent"):
         return 0.0
     used = [name for name in COMPONENTS if weights.get(name)]
+    values = [parts[name] for name in used]
+    if not any(map(math.isnan, values)):
+        return round(
+            math.fsum(weights[name] * value for name, value in zip(used, values, strict=True)), 6
+        )
     if any(math.isnan(parts[name]) for name in used if name in OPTIONAL_COMPONENTS):
         return math.nan
     defined = [name for name in used if not math.isnan(parts[name])]

@@ -120,7 +120,7 @@ def _batch_turn_table(
     own = batch.metrics()
     history = History(batch, layout)
     own.update(history.message_metrics())
-    own.update(alignment_metrics(batch, layout))
+    own.update(alignment_metrics(batch, layout, history))
     own.update(semantic_metrics(texts, layout, semantics))
     agents = np.column_stack([own[name] for name in AGENT_METRICS])
     cross = cross_metrics(batch, layout, own, history)

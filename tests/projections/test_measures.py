@@ -3,13 +3,18 @@ against values worked out by hand and the real embedding model."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
+from projections.metrics.alignment import alignment_metrics, previous_messages, repeated_share
 from projections.metrics.embeddings import cosine, default_embedder, text_hash
 from projections.metrics.function_words import CATEGORIES
+from projections.metrics.history import History, layout_of
+from projections.metrics.message_batch import MessageBatch
 from projections.metrics.semantic import Semantics
 from projections.metrics.turn import conversation_turn_rows
 
@@ -172,3 +177,37 @@ def test_rebuild_takes_embeddings_from_the_cache(run_cli):
             "SELECT a_prompt_similarity FROM turn_metrics WHERE turn = 1"
         ).fetchone() or (None,)
     assert similarity == 1.0
+
+
+def test_alignment_from_chains_equals_direct_matching():
+    # Agents that sometimes speak twice in a row: the other's message or one's own is
+    # then more than two messages back, and is matched directly.
+    rng = random.Random(5)
+    words = ["sea", "sky", "red", "blue", "we", "like", "the", "a", "to", "of", "and", "it"]
+    conversations = []
+    for _ in range(6):
+        speakers = [rng.choice("ab") for _ in range(12)]
+        texts = [" ".join(rng.choices(words, k=rng.randint(0, 9))) for _ in speakers]
+        conversations.append(([(1, s, t) for s, t in zip(speakers, texts, strict=True)], None))
+    texts = [t for messages, _ in conversations for _, _, t in messages]
+    batch = MessageBatch(texts)
+    layout = layout_of(conversations)
+    found = alignment_metrics(batch, layout, History(batch, layout))
+    other, own = previous_messages(layout)
+    occurrences, bigrams = batch.occurrences, batch.ngrams[2]
+    word_items = (
+        occurrences.key // batch.width,
+        occurrences.key % batch.width,
+        occurrences.size,
+        batch.width,
+    )
+    bigram_items = (bigrams.message, bigrams.gram, bigrams.count, bigrams.width)
+    expected = {
+        "lexical_alignment": repeated_share(*word_items, other),
+        "bigram_alignment": repeated_share(*bigram_items, other),
+        "self_lexical_alignment": repeated_share(*word_items, own),
+        "self_bigram_alignment": repeated_share(*bigram_items, own),
+    }
+    assert ((other >= 0) & (other < np.arange(len(texts)) - 2)).any()  # the direct path ran
+    for name, values in expected.items():
+        assert np.array_equal(found[name], values, equal_nan=True), name
