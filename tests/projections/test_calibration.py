@@ -13,6 +13,7 @@ import pytest
 from projections.metrics import PROFILES, conversation_convergence, parse_weights
 from projections.metrics.calibration import Texts, corpus, docstrings, unrelated_pairs
 from projections.metrics.embeddings import default_similarity
+from projections.metrics.turn import conversation_turn_rows
 
 # Installed third-party packages (not the standard library, which the baselines were
 # measured on): documentation no one here wrote, from sources with different topics.
@@ -119,3 +120,11 @@ def test_live_equals_projected_with_the_semantic_profile(run_cli):
     for (turn, recorded), (_, value, semantic, model) in zip(live, projected, strict=True):
         assert value == recorded, turn
         assert semantic is not None and model == "all-MiniLM-L6-v2-onnx-int8"
+
+
+def test_content_component_is_no_longer_a_copy_of_vocabulary_overlap():
+    ((_, row),) = conversation_turn_rows(
+        [(1, "a", "the cat and the dog"), (1, "b", "the sun and the moon")]
+    )
+    assert row["vocabulary_overlap"] == pytest.approx(2 / 6)  # the, and of 6 words
+    assert row["convergence_content"] == 0.0  # content words: cat, dog / sun, moon
