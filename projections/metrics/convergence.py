@@ -116,7 +116,7 @@ class MessageShape(NamedTuple):
     structure: tuple[int, int, int, int]
     punctuation: tuple[float, float, float, float, float]
     words: frozenset[str]  # lower-cased, apostrophes straight
-    content: frozenset[str]  # the words that are not function words
+    function_words: int  # how many of ``words`` are function words
     means: tuple[float, ...]  # structure, punctuation, sentences, length: what is averaged
 
 
@@ -180,7 +180,7 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
         structure=structure,
         punctuation=punctuation,
         words=words,
-        content=words - FUNCTION_WORDS,
+        function_words=len(words & FUNCTION_WORDS),
         # What the windows average: one paragraph and one sentence are what every
         # message has, so they count from the second on (0 is "nothing to compare").
         means=(max(0, structure[0] - 1), *structure[1:], *punctuation, max(0, ends - 1), length),
@@ -217,9 +217,13 @@ def content_similarity(a: MessageShape, b: MessageShape) -> float:
     only function words; 0 when either has no word."""
     if not a.words or not b.words:
         return 0.0
-    left, right = (a.content, b.content) if a.content and b.content else (a.words, b.words)
-    common = len(left & right)
-    return common / (len(left) + len(right) - common)
+    shared = a.words & b.words
+    content_a, content_b = len(a.words) - a.function_words, len(b.words) - b.function_words
+    if content_a and content_b:
+        common = len(shared) - len(shared & FUNCTION_WORDS)
+        return common / (content_a + content_b - common)
+    common = len(shared)
+    return common / (len(a.words) + len(b.words) - common)
 
 
 def convergence_components(
@@ -357,12 +361,20 @@ def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> 
     """
     if parts.get("silent"):
         return 0.0
+    terms = []
+    for name in COMPONENTS:
+        weight = weights.get(name)
+        if weight:
+            value = parts[name]
+            if value != value:  # NaN: undefined, or not computed
+                return _spread_score(parts, weights)
+            terms.append(weight * value)
+    return round(math.fsum(terms), 6)
+
+
+def _spread_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """:func:`weighted_score` when a weighted component is NaN."""
     used = [name for name in COMPONENTS if weights.get(name)]
-    values = [parts[name] for name in used]
-    if not any(map(math.isnan, values)):
-        return round(
-            math.fsum(weights[name] * value for name, value in zip(used, values, strict=True)), 6
-        )
     if any(math.isnan(parts[name]) for name in used if name in OPTIONAL_COMPONENTS):
         return math.nan
     defined = [name for name in used if not math.isnan(parts[name])]
