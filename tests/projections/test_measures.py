@@ -244,3 +244,19 @@ def test_without_the_model_semantic_columns_are_null_and_project_says_how_to_ins
         ).fetchall()
     assert len(values) == 2
     assert all(row[:4] == (None, None, None, None) and row[4] is not None for row in values)
+
+
+def test_a_database_of_metrics_version_2_asks_for_rebuild(run_cli):
+    assert run_cli("chat", "-q", "-t", "1").exit_code == 0
+    assert run_cli("project", "-q").exit_code == 0
+    database = str(Path("pidgin_output") / "pidgin.duckdb")
+    with duckdb.connect(database) as connection:
+        connection.execute("UPDATE projection_state SET metrics_version = '2'")
+    result = run_cli("project", "-q")
+    assert result.exit_code == 2
+    assert "metrics version 2" in result.output and "--rebuild" in result.output
+    assert run_cli("project", "-q", "--rebuild").exit_code == 0
+    with duckdb.connect(database, read_only=True) as connection:
+        assert connection.execute("SELECT metrics_version FROM projection_state").fetchone() == (
+            "3",
+        )
