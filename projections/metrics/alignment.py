@@ -71,7 +71,8 @@ def alignment_metrics(batch: MessageBatch, layout: Layout, history: History) -> 
     message (alignment) and against its own previous one (self-repetition)."""
     other, own = previous_messages(layout)
     words, bigrams = batch.occurrences, batch.ngrams[2]
-    bigram_codes = layout.conversation[bigrams.message] * bigrams.width + bigrams.gram
+    # A chain per bigram across the whole batch will do: a target message is at most two
+    # messages back, in the same conversation as every message in between.
     word_shares = _shares(
         batch.pair_message,
         history.words,
@@ -81,7 +82,7 @@ def alignment_metrics(batch: MessageBatch, layout: Layout, history: History) -> 
     )
     bigram_shares = _shares(
         bigrams.message,
-        chains(bigram_codes),
+        chains(bigrams.gram),
         bigrams.count,
         (other, own),
         (bigrams.message, bigrams.gram, bigrams.count, bigrams.width),

@@ -107,6 +107,7 @@ class Counted(NamedTuple):
     """What a caller has already counted on a message's text, to spare counting twice."""
 
     words: frozenset[str]  # the lower-cased words, apostrophes straightened
+    function_words: int  # how many of them are function words
     list_items: int  # _LIST_ITEM matches
     marks: tuple[int, int, int, int, int, int]  # occurrences of ? ! , ; : and all dashes
 
@@ -130,12 +131,17 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     if counted is not None and unlabelled:
         questions, exclamations, commas, semicolons, colons, dashes = counted.marks
         list_items = counted.list_items if length == len(raw) else _list_items(text)
-        words = counted.words if raw.isascii() else _words(text)
+        if raw.isascii():
+            words, function_words = counted.words, counted.function_words
+        else:
+            words = _words(text)
+            function_words = len(words & FUNCTION_WORDS)
     else:
         questions, exclamations, commas, semicolons, colons = map(text.count, "?!,;:")
         dashes = text.count("-") + text.count("–") + text.count("—")
         list_items = _list_items(text)
         words = _words(text)
+        function_words = len(words & FUNCTION_WORDS)
     structure = (
         text.count("\n\n") + 1 if text else 0,
         list_items,
@@ -157,7 +163,7 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
         structure=structure,
         punctuation=punctuation,
         words=words,
-        function_words=len(words & FUNCTION_WORDS),
+        function_words=function_words,
         # What the windows average: one paragraph and one sentence are what every
         # message has, so they count from the second on (0 is "nothing to compare").
         means=(max(0, structure[0] - 1), *structure[1:], *punctuation, max(0, ends - 1), length),

@@ -17,7 +17,7 @@ import numpy as np
 
 from projections.gc_pause import cycle_collector_paused
 from projections.metrics.alignment import ALIGNMENT_METRICS, alignment_metrics
-from projections.metrics.columnar import Floats, Ints
+from projections.metrics.columnar import Floats, Ints, total
 from projections.metrics.convergence import (
     COMPONENTS,
     DEFAULT_PROFILE,
@@ -170,9 +170,13 @@ def _convergence(
     The shapes reuse the batch's word sets and list-item counts where they are the same.
     """
     texts = (text for messages, _ in conversations for _, _, text in messages)
+    function_words = total(
+        batch.pair_message, batch.vocabulary.function_word[batch.pair_word], batch.size
+    )
     counted = map(
         Counted,
         batch.word_sets(),
+        function_words.astype(np.int64).tolist(),
         own["list_item_count"].astype(np.int64).tolist(),
         map(tuple, batch.marks.tolist()),
     )

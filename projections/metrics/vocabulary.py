@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from projections.metrics import lexicons as lx
+from projections.metrics.function_words import FUNCTION_WORDS
 from projections.metrics.readability import syllables
 from projections.metrics.sentiment import LEXICON, is_negation
 from projections.metrics.text import BREAK_STARTS
@@ -71,6 +72,7 @@ WORD_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
     ("auxiliary", lambda w: w.rsplit("'", 1)[-1] in AUXILIARIES, np.bool_),
     ("participle", _participle, np.bool_),
     ("adverb", _adverb, np.bool_),
+    ("function_word", lambda w: w in FUNCTION_WORDS, np.bool_),  # convergence's content
 )
 # Features of a token (case kept, or a sentence break).
 TOKEN_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
@@ -102,6 +104,7 @@ class Vocabulary:
     auxiliary: npt.NDArray[np.bool_]
     participle: npt.NDArray[np.bool_]
     adverb: npt.NDArray[np.bool_]
+    function_word: npt.NDArray[np.bool_]
     token_break: npt.NDArray[np.bool_]
     token_question: npt.NDArray[np.bool_]
     token_capitalised: npt.NDArray[np.bool_]
