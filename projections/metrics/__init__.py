@@ -5,13 +5,12 @@ should not pay for the full metric set's lexicons); the per-turn metrics live in
 ``projections.metrics.turn``.
 """
 
-from projections.metrics.convergence import (
+from projections.metrics.convergence import conversation_convergence, live_convergence
+from projections.metrics.convergence_weights import (
     COMPONENTS,
     DEFAULT_PROFILE,
     PROFILES,
     WeightsError,
-    conversation_convergence,
-    live_convergence,
     parse_weights,
     validate_weights,
 )

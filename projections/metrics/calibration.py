@@ -24,12 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from projections.metrics.convergence import (
-    COMPONENTS,
-    MessageShape,
-    message_shape,
-    raw_window_components,
-)
+from projections.metrics.convergence import MessageShape, message_shape, raw_window_components
+from projections.metrics.convergence_weights import COMPONENTS
 
 PARAGRAPH = (200, 1500)
 ONE_LINER = (10, 80)

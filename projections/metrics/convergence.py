@@ -38,23 +38,10 @@ from projections.metrics.convergence_weights import (
     DEFAULT_PROFILE,
     OPTIONAL_COMPONENTS,
     PROFILES,
-    WeightsError,
-    parse_weights,
     uses_semantic,
-    validate_weights,
 )
 from projections.metrics.function_words import FUNCTION_WORDS
 from projections.metrics.text import APOSTROPHES
-
-__all__ = [
-    "COMPONENTS",
-    "DEFAULT_PROFILE",
-    "PROFILES",
-    "WeightsError",
-    "conversation_convergence",
-    "parse_weights",
-    "validate_weights",
-]
 
 WINDOW = 10
 _MEANS = 11  # values averaged per message: 4 structure, 5 punctuation, sentences, length

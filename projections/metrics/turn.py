@@ -19,15 +19,13 @@ from projections.gc_pause import cycle_collector_paused
 from projections.metrics.alignment import ALIGNMENT_METRICS, alignment_metrics
 from projections.metrics.columnar import Floats, Ints, total
 from projections.metrics.convergence import (
-    COMPONENTS,
-    DEFAULT_PROFILE,
-    PROFILES,
     Counted,
     MessageShape,
     build_shape,
     many_window_components,
     weighted_score,
 )
+from projections.metrics.convergence_weights import COMPONENTS, DEFAULT_PROFILE, PROFILES
 from projections.metrics.cross import LSM_METRICS, cross_metrics
 from projections.metrics.history import HISTORY_METRICS, History, Layout, Message, layout_of
 from projections.metrics.message_batch import MESSAGE_METRICS, MessageBatch
