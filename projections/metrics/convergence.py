@@ -41,7 +41,7 @@ from projections.metrics.convergence_weights import (
     uses_semantic,
 )
 from projections.metrics.function_words import FUNCTION_WORDS
-from projections.metrics.text import APOSTROPHES
+from projections.metrics.text import APOSTROPHES, BREAK_STARTS, words_and_breaks
 
 WINDOW = 10
 _MEANS = 11  # values averaged per message: 4 structure, 5 punctuation, sentences, length
@@ -61,7 +61,6 @@ BASELINES: dict[str, float] = {
 }
 
 _LABEL = re.compile(r"^\s*\*{0,2}(?:agent\s+)?[ab]\*{0,2}\s*:\*{0,2}\s*", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # The last of a run of . ! ? followed by white space or the end: one per sentence end.
 _SENTENCE_END = re.compile(r"[.!?](?![^\s])")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
@@ -103,8 +102,7 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     """:func:`message_shape` without the cache.
 
     ``counted``: the caller's counts on ``raw``, each used only where it cannot differ
-    from this function's own: the words when ``raw`` is ASCII (lower-casing then commutes
-    with matching) and carries no label; the marks when it carries no label; the list
+    from this function's own: the words and marks when it carries no label; the list
     items when neither a label nor white space was taken off.
     """
     label = _LABEL.match(raw)
@@ -118,11 +116,7 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
     if counted is not None and unlabelled:
         questions, exclamations, commas, semicolons, colons, dashes = counted.marks
         list_items = counted.list_items if length == len(raw) else _list_items(text)
-        if raw.isascii():
-            words, function_words = counted.words, counted.function_words
-        else:
-            words = _words(text)
-            function_words = len(words & FUNCTION_WORDS)
+        words, function_words = counted.words, counted.function_words
     else:
         questions, exclamations, commas, semicolons, colons = map(text.count, "?!,;:")
         dashes = text.count("-") + text.count("–") + text.count("—")
@@ -158,7 +152,9 @@ def build_shape(raw: str, counted: Counted | None = None) -> MessageShape:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(text.translate(APOSTROPHES).lower()))
+    """The lower-cased words, found as every other metric finds them (``text``)."""
+    tokens = words_and_breaks(text.translate(APOSTROPHES))
+    return frozenset(token.lower() for token in tokens if token[0] not in BREAK_STARTS)
 
 
 def _list_items(text: str) -> int:

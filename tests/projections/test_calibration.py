@@ -4,6 +4,7 @@ at any length; symmetric; silence never converges; live equals projected."""
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import click
@@ -128,3 +129,25 @@ def test_content_component_is_no_longer_a_copy_of_vocabulary_overlap():
     )
     assert row["vocabulary_overlap"] == pytest.approx(2 / 6)  # the, and of 6 words
     assert row["convergence_content"] == 0.0  # content words: cat, dog / sun, moon
+
+
+def test_the_conductors_function_equals_the_projection_on_awkward_text():
+    texts = [
+        "**Agent A**: Café au lait? Naïve—but fine.",
+        "I don\u2019t think so; well-known facts aren\u2019t enough!",
+        "- one\n- two\n\n```code```\n\nÉTÉ à Paris 😀 ✓",
+        "",
+        "Straße, ÆON and İstanbul: UPPER and lower.",
+        "B: A label, then words.",
+    ]
+    messages = [
+        (turn, agent, text)
+        for turn, pair in enumerate(pairwise(texts), 1)
+        for agent, text in zip("ab", pair, strict=True)
+    ]
+    for profile in ("balanced", "strict"):
+        weights = PROFILES[profile]
+        rows = conversation_turn_rows(messages, weights)
+        for turn, row in rows:
+            so_far = [(agent, text) for t, agent, text in messages if t <= turn]
+            assert row["convergence"] == conversation_convergence(so_far, weights), turn
