@@ -23,13 +23,39 @@ from projections.metrics.columnar import (
     total,
 )
 
-EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2300-\u23ff\ufe0f\u200d]+")
-ARROWS = re.compile("<=>|<->|->|<-|=>|<=|[→←↔⇒⇐⇔➜➡⬅↑↓⬆⬇↖↗↘↙]")
+# Four disjoint kinds of special character (docs/metrics.md); a character belongs to
+# the first kind that lists it. ASCII operators: "<=", ">=" and "!=" compare (math),
+# "->", "<-", "<->", "=>" and "<=>" point (arrows).
+ARROW_CHARS = "→←↔⇒⇐⇔⇨⇦➜➔➙➛➝➞➟➠➡➢➣➤⬅↑↓⬆⬇↖↗↘↙↩↪⟶⟵⟷"
 MATH_SYMBOLS = frozenset("∑∏√∞≈≠≡≤≥±×÷∫∂∆∇∈∉⊂⊃∪∩∀∃∝∴∵′″")
-BOX_AND_BULLETS = frozenset("•◦▪▫■□●○◆◇★☆│─┌┐└┘├┤┬┴┼═║╔╗╚╝")
+BOX_AND_BULLETS = frozenset("•◦▪▫■□●○◆◇★☆✓✗│─┌┐└┘├┤┬┴┼═║╔╗╚╝")
+OPERATORS = re.compile("<=>|<->|->|<-|=>|<=|>=|!=|[" + ARROW_CHARS + "]")
+ASCII_MATH = frozenset({"<=", ">=", "!="})
+EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B50, 0x2B50), (0x2B55, 0x2B55),
+                (0x2300, 0x23FF))  # fmt: skip
+JOINERS = "\ufe0f\u200d"  # variation selector 16 and zero-width joiner: inside a run only
+
+
+def _character_class(ranges: tuple[tuple[int, int], ...], excluded: set[int]) -> str:
+    """A regular-expression character class of ``ranges`` without ``excluded``."""
+    parts: list[str] = []
+    for low, high in ranges:
+        begin = low
+        for code in [*sorted(c for c in excluded if low <= c <= high), high + 1]:
+            if begin < code:
+                parts.append(f"\\U{begin:08x}-\\U{code - 1:08x}")
+            begin = code + 1
+    return "[" + "".join(parts) + "]"
+
+
+_NOT_EMOJI = {ord(c) for c in ARROW_CHARS} | {ord(c) for c in MATH_SYMBOLS | BOX_AND_BULLETS}
+_EMOJI = _character_class(EMOJI_RANGES, _NOT_EMOJI)
+EMOJI_RUN = re.compile(f"{_EMOJI}(?:{_EMOJI}|[{JOINERS}])*")
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+", re.MULTILINE)
 RARE = 0x2190  # from here on, emoji and arrows become possible
+QUESTION_MARKS = (ord("？"), ord("؟"))  # beside "?": full-width and Arabic
+EXCLAMATION_MARKS = (ord("！"),)  # beside "!": full-width
 
 CHARACTER_METRICS = (
     "char_count",
@@ -67,9 +93,13 @@ _ASCII = np.array([_classes(code) for code in range(128)], dtype=bool).T
 MARKS = "?!,;:"  # then all dashes: what the convergence shape counts
 
 
-def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
+CodePoints = tuple[Ints, Ints, Floats]
+
+
+def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints, CodePoints]:
     """Every character-level metric of each text (apostrophes already made straight),
-    and how often each text holds each of MARKS and a dash (- – —)."""
+    how often each text holds each of MARKS and a dash (- – —), and its characters
+    beyond ASCII as (message, code point, count) entries."""
     size = len(texts)
     lengths = np.fromiter(map(len, texts), np.int64, size)
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
@@ -87,7 +117,7 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
         np.array([_classes(code) for code in other_code.tolist()], dtype=bool).reshape(-1, 6).T
     )
     present = table > 0
-    alpha, space, alnum, digit = _ASCII[:4]  # no math symbol or box is ASCII
+    _, space, alnum, digit = _ASCII[:4]  # no math symbol or box is ASCII
 
     def per_message(ascii_column: Bools, other_values: Floats) -> Floats:
         summed: Floats = (table * ascii_column).sum(axis=1) + total(other_owner, other_values, size)
@@ -98,7 +128,7 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
         counted: Floats = ascii_kinds + total(other_owner, other_flags, size)
         return counted
 
-    letters = per_message(alpha, other_count * classes[0])
+    alphanumeric = per_message(alnum, other_count * classes[2])
     spaces = per_message(space, other_count * classes[1])
     kinds = present.sum(axis=1) + total(other_owner, None, size)
     alphanumeric_kinds = distinct(alnum, classes[2])
@@ -107,14 +137,19 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
     math_symbols = total(other_owner, other_count * classes[4], size)
     box_chars = total(other_owner, other_count * classes[5], size)
     rare = total(other_owner, other_code >= RARE, size) > 0
-    arrows_possible = rare | present[:, ord("<")] | present[:, ord(">")]
+    operators_possible = rare | present[:, ord("<")] | present[:, ord(">")]
+    operators_possible |= present[:, ord("!")] & present[:, ord("=")]
     listing = digits | present[:, [ord(c) for c in "-*+"]].any(axis=1)
     listing |= total(other_owner, other_code == ord("•"), size) > 0
     emoji, arrows, numbers, lists = (np.zeros(size) for _ in range(4))
     for index in np.flatnonzero(rare).tolist():
         emoji[index] = len(EMOJI_RUN.findall(texts[index]))
-    for index in np.flatnonzero(arrows_possible).tolist():
-        arrows[index] = len(ARROWS.findall(texts[index]))
+    ascii_math = np.zeros(size)
+    for index in np.flatnonzero(operators_possible).tolist():
+        found = OPERATORS.findall(texts[index])
+        ascii_math[index] = sum(map(ASCII_MATH.__contains__, found))
+        arrows[index] = len(found) - ascii_math[index]
+    math_symbols += ascii_math
     for index in np.flatnonzero(digits).tolist():
         numbers[index] = len(NUMBER.findall(texts[index]))
     for index in np.flatnonzero(listing).tolist():
@@ -124,13 +159,17 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
         other_owner, other_count * np.isin(other_code, [ord("–"), ord("—")]), size
     )
     marks = np.column_stack([table[:, [ord(c) for c in MARKS]], dashes]).astype(np.int64)
+
+    def _among(codes: tuple[int, ...]) -> Floats:
+        return total(other_owner, other_count * np.isin(other_code, codes), size)
+
     metrics = {
         "char_count": n,
         "character_entropy": _entropy(n, table, other_owner, other_count, size),
-        "symbol_density": safe_divide(n - letters - spaces, n),
+        "symbol_density": safe_divide(n - alphanumeric - spaces, n),
         "punctuation_diversity": kinds - alphanumeric_kinds - space_kinds - present[:, ord("_")],
-        "question_count": table[:, ord("?")],
-        "exclamation_count": table[:, ord("!")],
+        "question_count": table[:, ord("?")] + _among(QUESTION_MARKS),
+        "exclamation_count": table[:, ord("!")] + _among(EXCLAMATION_MARKS),
         "emoji_count": emoji,
         "arrow_count": arrows,
         "math_symbol_count": math_symbols,
@@ -138,7 +177,7 @@ def character_metrics(texts: list[str]) -> tuple[dict[str, Floats], Ints]:
         "number_count": numbers,
         "list_item_count": lists,
     }
-    return metrics, marks
+    return metrics, marks, (other_owner, other_code, other_count)
 
 
 def _entropy(n: Floats, table: Floats, owner: Ints, counts: Floats, size: int) -> Floats:

@@ -82,7 +82,7 @@ def cross_metrics(
         - np.minimum(
             1.0, np.abs(own["flesch_reading_ease"][a] - own["flesch_reading_ease"][b]) / 100
         ),
-        "lexical_diversity_convergence": closeness(own["mtld"][a], own["mtld"][b]),
+        "lexical_diversity_convergence": closeness(own["mattr"][a], own["mattr"][b]),
         "pronoun_convergence": cosine_rows(
             categories[a][:, _PRONOUN_SLOTS], categories[b][:, _PRONOUN_SLOTS]
         ),

@@ -15,6 +15,7 @@ from projections.metrics.text import APOSTROPHES, WORD, lower_words
 
 def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
     """words_a, words_b, vocabulary_overlap and sentiment_a, sentiment_b of one turn."""
+    text_a, text_b = text_a.translate(APOSTROPHES), text_b.translate(APOSTROPHES)
     words_a, words_b = _words(text_a), _words(text_b)
     counts_a, counts_b = Counter(words_a), Counter(words_b)
     union = len(counts_a.keys() | counts_b.keys())
@@ -24,13 +25,13 @@ def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
         "vocabulary_overlap": round(
             len(counts_a.keys() & counts_b.keys()) / union if union else 1.0, 6
         ),
-        "sentiment_a": round(sentiment(words_a, counts_a).compound, 6),
-        "sentiment_b": round(sentiment(words_b, counts_b).compound, 6),
+        "sentiment_a": round(sentiment(text_a, words_a).compound, 6),
+        "sentiment_b": round(sentiment(text_b, words_b).compound, 6),
     }
 
 
 def _words(text: str) -> list[str]:
-    return lower_words(WORD.findall(text.translate(APOSTROPHES)))
+    return lower_words(WORD.findall(text))
 
 
 def headline_text(metrics: dict[str, float]) -> str:

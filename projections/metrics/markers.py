@@ -2,7 +2,11 @@
 
 Single words are counted with the word counts (each word's categories are looked up once
 in the vocabulary); phrases of two to four words ("of course", "on the other hand") are
-found where their first two words occur. Lists: ``projections.metrics.lexicons``.
+found where their first two words occur. A phrase that matches consumes its words for
+every marker list: "I'm not sure" is disagreement only, not also tentative ("not sure")
+and agreement and certainty ("sure"). Where matches overlap, the longest one that starts
+first wins. Pronoun, negation, modal and style counts still see every word.
+Lists: ``projections.metrics.lexicons``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ def _phrase_keys(size: int, width: int) -> dict[int, tuple[int, ...]]:
 
 
 NEGATION_SLOT = lx.CATEGORY_NAMES.index("negation")
+MARKER_SLOTS = len(lx.MARKER_LEXICONS)  # slots 0… are the marker lists
 
 
 def marker_counts(batch: MessageBatch) -> Floats:
@@ -79,7 +84,8 @@ def marker_counts(batch: MessageBatch) -> Floats:
 
 def _add_phrases(batch: MessageBatch, tally: Floats) -> None:
     """Phrases of two to four words: positions whose first two words open a phrase,
-    then the whole phrase compared as one key over prefix number and next words."""
+    then the whole phrase compared as one key over prefix number and next words; the
+    accepted ones (leftmost, then longest, never overlapping) consume their words."""
     words, owner, width = batch.words, batch.message_of, batch.width
     if len(words) < 2:
         return
@@ -92,6 +98,7 @@ def _add_phrases(batch: MessageBatch, tally: Floats) -> None:
     prefix = np.searchsorted(opening, keys[start])
     room = batch.starts[owner[start] + 1] - start  # words left in the message from there
     key = prefix
+    matches: list[tuple[int, int, tuple[int, ...]]] = []  # position, −size, slots
     for size in (2, 3, 4):
         if size > 2:
             fits = room >= size
@@ -100,5 +107,18 @@ def _add_phrases(batch: MessageBatch, tally: Floats) -> None:
         phrases = _phrase_keys(size, width)
         hits = np.isin(key, np.fromiter(phrases, np.int64, len(phrases)))
         for position, found in zip(start[hits].tolist(), key[hits].tolist(), strict=True):
-            for slot in phrases[found]:
-                tally[owner[position], slot] += 1
+            matches.append((position, -size, phrases[found]))
+    taken = -1  # the last word position consumed by an accepted phrase
+    vocabulary = batch.vocabulary
+    for position, negative_size, slots in sorted(matches):
+        if position <= taken:
+            continue  # overlaps a phrase that starts earlier or is longer
+        taken = position - negative_size - 1
+        message = owner[position]
+        for slot in slots:
+            tally[message, slot] += 1
+        for word in words[position : taken + 1].tolist():
+            first, last = vocabulary.slot_start[word], vocabulary.slot_start[word + 1]
+            for slot in vocabulary.slots[first:last].tolist():
+                if slot < MARKER_SLOTS:
+                    tally[message, slot] -= 1

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from itertools import chain, pairwise
 
 import numpy as np
-from vaderSentiment.vaderSentiment import N_SCALAR
 
 from projections.metrics import lexicons as lx
+from projections.metrics import sentiment as vader
 from projections.metrics.characters import character_metrics
 from projections.metrics.columnar import (
     Bools,
@@ -29,9 +29,8 @@ from projections.metrics.columnar import (
     total,
 )
 from projections.metrics.markers import marker_counts
-from projections.metrics.mtld import mtld, mtld_many
+from projections.metrics.mtld import MTLD_MIN_WORDS, mattr_many, mtld, mtld_many
 from projections.metrics.scan import TEXT_METRICS, ScannedMessage, scan
-from projections.metrics.sentiment import NEGATION_WINDOW, NORMALISATION_ALPHA
 from projections.metrics.vocabulary import VOCABULARY, Vocabulary
 
 MAX_NGRAM = 6
@@ -58,6 +57,7 @@ MESSAGE_METRICS: tuple[str, ...] = (
     "root_ttr",
     "hapax_ratio",
     "mtld",
+    "mattr",
     "yules_k",
     "ldi",
     "self_repetition",
@@ -179,6 +179,7 @@ class MessageBatch:
         # them then run in an order fixed by the text alone, not by the word ids.
         pairs = sorted_groups(self.message_of * self.width + self.words)
         self.occurrences = pairs
+        self._occurrence_neighbours: tuple[Ints, Ints] | None = None
         opens = np.zeros(len(self.words), dtype=bool)
         opens[pairs.first] = True
         in_text_order = pairs.group[opens]  # a word's first occurrence opens its pair
@@ -191,7 +192,9 @@ class MessageBatch:
         # text order of the i-th pair in word order.
         self.text_index: Ints = np.empty(len(in_text_order), dtype=np.int64)
         self.text_index[in_text_order] = np.arange(len(in_text_order))
-        self.character_columns, self.marks = character_metrics([s.text for s in self.scans])
+        self.character_columns, self.marks, self.code_points = character_metrics(
+            [s.text for s in self.scans]
+        )
         self.sentences = self._sentences()
         self.ngrams = self._ngram_sets()
         self.categories = marker_counts(self)
@@ -342,7 +345,7 @@ class MessageBatch:
             readable, 0.4 * (words_per_sentence + 100.0 * out["complex_word_ratio"]), 0.0
         )
         out["passive_voice"] = self._passive_voice()
-        out.update(self._sentiment(n))
+        out.update(self._sentiment())
         return out
 
     def _sentence_metrics(self, n: Floats) -> dict[str, Floats]:
@@ -370,17 +373,26 @@ class MessageBatch:
             "proper_noun_count": segment_sums(proper.astype(np.float64), self.starts),
             "uppercase_word_count": segment_sums(shouting.astype(np.float64), self.starts),
             "mtld": self._mtld(),
+            "mattr": mattr_many(self.starts, self._neighbours()[0]),
         }
 
+    def _neighbours(self) -> tuple[Ints, Ints]:
+        """Each word's previous and next occurrence in its message (computed once)."""
+        if self._occurrence_neighbours is None:
+            self._occurrence_neighbours = self.occurrences.neighbours()
+        return self._occurrence_neighbours
+
     def _mtld(self) -> Floats:
-        """MTLD of each message: side by side for many short messages, else one by one."""
+        """MTLD of each message of MTLD_MIN_WORDS words or more (else NaN): side by side
+        for many messages of moderate length, else one by one."""
         lengths = self.word_count
-        side_by_side = lengths <= LOCKSTEP_WORDS
+        long_enough = lengths >= MTLD_MIN_WORDS
+        side_by_side = long_enough & (lengths <= LOCKSTEP_WORDS)
         if side_by_side.sum() < LOCKSTEP_MESSAGES:
             side_by_side[:] = False
-        result = np.zeros(self.size)
+        result = np.full(self.size, np.nan)
         if side_by_side.any():
-            previous, following = self.occurrences.neighbours()
+            previous, following = self._neighbours()
             chosen = np.flatnonzero(side_by_side)
             index, _ = ranges(self.starts[chosen], self.starts[chosen + 1])
             # Renumber the chosen messages' words 0…; "no neighbour" stays −1 (before) and
@@ -393,7 +405,7 @@ class MessageBatch:
                 self.words[index], starts, place[previous[index]], place[following[index]]
             )
         words, starts = self.words.tolist(), self.starts.tolist()
-        for message in np.flatnonzero(~side_by_side).tolist():
+        for message in np.flatnonzero(long_enough & ~side_by_side).tolist():
             result[message] = mtld(words[starts[message] : starts[message + 1]])
         return result
 
@@ -410,32 +422,24 @@ class MessageBatch:
             found[:-2] |= auxiliary[:-2] & adverb[1:-1] & participle[2:] & (owner[:-2] == owner[2:])
         return total(owner[found], None, self.size)
 
-    def _sentiment(self, n: Floats) -> dict[str, Floats]:
-        """VADER valences summed per message, with the negation rule of sentiment.py.
-
-        That rule negates a lexicon word once when a negation is among the three words
-        before it in its message, whichever of them it is.
-        """
-        vocabulary, words, owner = self.vocabulary, self.words, self.message_of
-        plain = vocabulary.valence[words]
-        negation = vocabulary.negation[words]
-        negated = np.zeros(len(words), dtype=bool)
-        for distance in range(1, NEGATION_WINDOW + 1):
-            negated[distance:] |= negation[:-distance] & (owner[distance:] == owner[:-distance])
-        valence = np.where(negated, plain * N_SCALAR, plain)
-        columns = [valence, np.abs(valence), valence > 0, valence < 0, vocabulary.scored[words]]
-        summed, magnitude, positive, negative, scored_count = segment_sums(
-            np.column_stack(columns).astype(np.float64), self.starts
-        ).T
-        has = (scored_count > 0) & (n > 0)
-        return {
-            "sentiment_compound": np.where(
-                has, summed / np.sqrt(summed * summed + NORMALISATION_ALPHA), 0.0
-            ),
-            "positive_word_ratio": np.where(has, safe_divide(positive, n), 0.0),
-            "negative_word_ratio": np.where(has, safe_divide(negative, n), 0.0),
-            "emotional_intensity": np.where(has, safe_divide(magnitude, scored_count), 0.0),
-        }
+    def _sentiment(self) -> dict[str, Floats]:
+        """VADER's rules over the batch's words (projections.metrics.sentiment)."""
+        vocabulary, words = self.vocabulary, self.words
+        features = vader.WordFeatures(
+            valence=vocabulary.valence[words],
+            negation=vocabulary.negation[words],
+            booster=vocabulary.booster[words],
+            role=vocabulary.sentiment_role[words],
+        )
+        extra = vader.extras([s.text for s in self.scans], *self.code_points)
+        columns = self.character_columns
+        return vader.sentiment_columns(
+            features,
+            self.starts,
+            extra,
+            columns["exclamation_count"],
+            columns["question_count"],
+        )
 
     def rhythm(self) -> Floats:
         """Histogram of sentence lengths per message, in bins of 5 words (last open-ended)."""

