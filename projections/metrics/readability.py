@@ -37,9 +37,12 @@ def dictionary_syllables(word: str) -> int | None:
 
 @lru_cache(maxsize=65536)
 def syllables(word: str) -> int:
-    """Syllables in one lower-case word (at least 1; a URL counts as one)."""
+    """Syllables in one lower-case word (at least 1; a URL counts as one; a hyphenated
+    compound the dictionary does not hold, the sum of its parts)."""
     if "/" in word or "." in word:
         return 1
+    if "-" in word and dictionary_syllables(word) is None:
+        return sum(syllables(part) for part in word.split("-") if part)
     known = dictionary_syllables(word)
     if known is not None:
         return max(1, known)
