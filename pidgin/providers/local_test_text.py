@@ -142,6 +142,7 @@ class Style:
     emoji: float
 
 
+@lru_cache(maxsize=256)  # one per agent and conversation: asked again on every reply
 def _persona(opening: str, seed: int | None) -> tuple[Style, str, float]:
     """An agent's own style, favourite side topic and contraction habit, fixed for the
     whole conversation (its opening message as it sees it, and the seed)."""
@@ -181,8 +182,10 @@ def _blend(own: Style, other: Style, align: float) -> Style:
     )
 
 
-def prompt_topic(prompt: str, rng: _HashStream) -> str:
-    """The topic whose words the prompt uses most (ties: the first used), else one drawn."""
+@lru_cache(maxsize=256)
+def prompt_topic(prompt: str) -> str:
+    """The topic whose words the prompt uses most (ties: the first used), else one drawn
+    from the prompt's digest."""
     lex = lexicon()
     votes: dict[str, int] = {}
     for word in _WORD.findall(prompt.lower()):
@@ -191,7 +194,7 @@ def prompt_topic(prompt: str, rng: _HashStream) -> str:
     if votes:
         return max(votes, key=lambda name: votes[name])
     topics = sorted(lex.topics)
-    return topics[rng.below(len(topics))]
+    return topics[_HashStream(prompt.encode()).below(len(topics))]
 
 
 class _Writer:
@@ -293,7 +296,7 @@ def compose_reply(
     align = min(0.95, max(0.0, drift + rng.uniform(-0.15, 0.15)))
     style = _blend(own, observe(last), align) if replies else own
     lex = lexicon()
-    main = prompt_topic(opening, _HashStream(opening.encode()))
+    main = prompt_topic(opening)
     writer = _Writer(rng, [lex.topics[main], lex.topics[favourite], lex.general], last, align)
     spread = 0.4 * (1 - align / 2)  # an aligned agent also keeps its length steadier
     target = max(3.0, style.words * rng.uniform(1 - spread, 1 + spread))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from projections.metrics.sentiment import sentiment
+from projections.metrics.sentiment import sentiments
 from projections.metrics.text import APOSTROPHES, WORD, lower_words
 
 
@@ -19,14 +19,15 @@ def headline_metrics(text_a: str, text_b: str) -> dict[str, float]:
     words_a, words_b = _words(text_a), _words(text_b)
     counts_a, counts_b = Counter(words_a), Counter(words_b)
     union = len(counts_a.keys() | counts_b.keys())
+    sentiment_a, sentiment_b = sentiments([text_a, text_b], [words_a, words_b])
     return {
         "words_a": len(words_a),
         "words_b": len(words_b),
         "vocabulary_overlap": round(
             len(counts_a.keys() & counts_b.keys()) / union if union else 1.0, 6
         ),
-        "sentiment_a": round(sentiment(text_a, words_a).compound, 6),
-        "sentiment_b": round(sentiment(text_b, words_b).compound, 6),
+        "sentiment_a": round(sentiment_a.compound, 6),
+        "sentiment_b": round(sentiment_b.compound, 6),
     }
 
 

@@ -223,24 +223,29 @@ def sentiment_columns(
     }
 
 
-def sentiment(text: str, words: list[str]) -> Sentiment:
-    """The sentiment of one message: its text (for emoji, emoticons, "!" and "?") and
-    its lower-case words in order; the same rules and arithmetic as the batch."""
-    codes = Counter(map(ord, text))
-    extra = extras(
-        [text],
-        np.zeros(len(codes), dtype=np.int64),
-        np.fromiter(codes, np.int64, len(codes)),
-        np.fromiter(codes.values(), np.float64, len(codes)),
-    )
+def sentiments(texts: Sequence[str], words: Sequence[list[str]]) -> list[Sentiment]:
+    """The sentiment of a few messages: each text (for emoji, emoticons, "!" and "?")
+    with its lower-case words in order; the same rules and arithmetic as the batch."""
+    owners: list[int] = []
+    codes: list[int] = []
+    counts: list[float] = []
+    for message, text in enumerate(texts):
+        counted = Counter(map(ord, text))
+        owners += [message] * len(counted)
+        codes += counted.keys()
+        counts += counted.values()
+    extra = extras(texts, np.array(owners, np.int64), np.array(codes, np.int64), np.array(counts))
     columns = sentiment_columns(
-        features_of(words),
-        np.array([0, len(words)], dtype=np.int64),
+        features_of([w for message in words for w in message]),
+        np.concatenate([[0], np.cumsum([len(w) for w in words])]).astype(np.int64),
         extra,
-        np.array([float(text.count("!") + text.count("！"))]),
-        np.array([float(sum(map(text.count, "?？؟")))]),
+        np.array([float(t.count("!") + t.count("！")) for t in texts]),
+        np.array([float(sum(map(t.count, "?？؟"))) for t in texts]),
     )
-    return Sentiment(*(float(columns[name][0]) for name in SENTIMENT_METRICS))
+    return [
+        Sentiment(*(float(columns[name][i]) for name in SENTIMENT_METRICS))
+        for i in range(len(texts))
+    ]
 
 
 SENTIMENT_METRICS = (
