@@ -151,11 +151,15 @@ def test_replies_vary_in_form():
 
 
 def test_the_agents_drift_toward_each_other():
-    for seed in (None, 1, 2, 3):
+    rises = []
+    for seed in (None, 1, 2, 3, 4):
         rows = conversation_turn_rows(conversation("What makes a language simple?", 45, seed))
         score = [row["convergence"] for _, row in rows]
-        shared = [row["tfidf_similarity"] for _, row in rows]  # the two messages' words
-        assert statistics.mean(score[-15:]) > statistics.mean(score[:15]) + 0.02, seed
+        shared = [row["vocabulary_overlap"] for _, row in rows]
+        # Upward with noise: the last 15 turns above the first 15, on every path.
+        assert statistics.mean(score[-15:]) > statistics.mean(score[:15]), seed
         assert statistics.mean(shared[-15:]) > statistics.mean(shared[:15]), seed
+        rises.append(statistics.mean(score[-15:]) - statistics.mean(score[:15]))
+    assert statistics.mean(rises) >= 0.04  # measured: 0.07
     paths = {tuple(conversation("Hello", 3, seed)) for seed in (1, 2)}
     assert len(paths) == 2  # a seed changes the path

@@ -1,6 +1,7 @@
 """Sentence templates of ``local:test`` (filled by ``local_test_text``).
 
-Slots: {n} {n2} a noun, {ns} {ns2} its plural, {a_n} with "a"/"an", {adj} {adj2}, {a_adj},
+Slots: {n} {n2} a noun, {ns} {ns2} its plural, {a_n} with "a"/"an" ({fn}, {fns}, {a_fn}:
+the same from the reply's digression topic), {adj} {adj2}, {a_adj},
 {verb} {verb2} (a base form that takes an object), {part} a past participle, {adv},
 {name}, {place}, {num} (2–12 in words), {digits} (a number), {year}, {pct}, {acr} (an
 acronym), {echo} (a word the other agent used), {emoji}. A sentence's first letter is
@@ -40,7 +41,7 @@ STATEMENTS = (
     "you can't {verb} {a_n} without {a_n2}.",
     "{ns} are {adj}; {ns2} are {adj2}.",
     "the {acr} once counted {digits} {ns} in {place}.",
-    "existence itself feels {adj} when I think about {ns}.",
+    "the purpose of {ns} feels {adj} to me.",
     "in other words, the {n} is {a_adj} kind of {n2}.",
     "it's true that {ns} {verb} {ns2}, although not always.",
     "my guess is that the {n} will {verb} the {n2} eventually.",
@@ -56,7 +57,15 @@ STATEMENTS = (
     "excuse me for repeating myself, but {ns} {verb} {ns2}.",
     "the {n} is really, really {adj}.",
     "no, no, the {n} isn't {adj} at all.",
-    "I'm grateful you raised the {echo}; it's {adj}.",
+    "it's good that you raised the {echo}; it's {adj}.",
+)
+DIGRESSIONS = (  # {fn} {fns} {a_fn}: nouns of a topic drawn for this reply alone
+    "it reminds me of {fns}, oddly enough.",
+    "a friend in {place} compares it to {a_fn}.",
+    "somewhere, {digits} {fns} are doing the same thing.",
+    "{name} would bring up {fns} here, and {fns2} too.",
+    "it's a bit like {a_fn} and {a_fn2}.",
+    "think of {fns} in {year}.",
 )
 SHORT = (
     "yes, exactly.",
@@ -69,8 +78,7 @@ SHORT = (
     "that makes sense.",
     "I'm not so sure.",
     "well said.",
-    "thanks, that helps.",
-    "I appreciate that.",
+    "that helps.",
 )
 ECHOES = (
     "you mentioned the {echo}, and it stays with me.",

@@ -222,14 +222,17 @@ class _Writer:
         """The prompt's topic, the persona's side topic (fading as it aligns), or any."""
         roll = self.rng.uniform(0, 1)
         side = 0.3 * (1 - self.align)
-        return self.topics[0 if roll < 0.7 - side else 1 if roll < 0.85 else 2]
+        return self.topics[0 if roll < 0.6 - side else 1 if roll < 0.7 else 2 if roll < 0.85 else 3]
 
     def _heard(self, words: list[str], fallback: tuple[str, ...]) -> str:
         if words and self.rng.chance(0.7 * self.align):
             return self.rng.pick(words)
         return self.rng.pick(fallback)
 
-    def noun(self) -> tuple[str, str]:
+    def noun(self, fresh: bool = False) -> tuple[str, str]:
+        if fresh:
+            nouns = self.topics[3].nouns
+            return nouns[self.rng.below(len(nouns))]
         if self.heard and self.rng.chance(0.15 + 0.75 * self.align):
             return self.heard[self.rng.below(len(self.heard))]
         nouns = self._topic().nouns
@@ -266,12 +269,14 @@ class _Writer:
             if name in values:
                 return values[name]
             base = name.rstrip("0123456789")
-            if base in ("n", "ns", "a_n"):
-                suffix = name[len(base) :]
+            if base in ("n", "ns", "a_n", "fn", "fns", "a_fn"):
+                fresh = "f" in base
+                suffix = ("f" if fresh else "") + name[len(base) :]
                 if suffix not in nouns:
-                    nouns[suffix] = self.noun()
+                    nouns[suffix] = self.noun(fresh)
                 singular, plural = nouns[suffix]
-                return singular if base == "n" else plural if base == "ns" else _article(singular)
+                kind = base.replace("f", "")
+                return singular if kind == "n" else plural if kind == "ns" else _article(singular)
             values[name] = self.makers[base]()
             return values[name]
 
@@ -297,14 +302,18 @@ def compose_reply(
     style = _blend(own, observe(last), align) if replies else own
     lex = lexicon()
     main = prompt_topic(opening)
-    writer = _Writer(rng, [lex.topics[main], lex.topics[favourite], lex.general], last, align)
+    names = sorted(lex.topics)
+    fresh = lex.topics[names[rng.below(len(names))]]  # a digression: new words keep coming
+    writer = _Writer(
+        rng, [lex.topics[main], lex.topics[favourite], lex.general, fresh], last, align
+    )
     spread = 0.4 * (1 - align / 2)  # an aligned agent also keeps its length steadier
     target = max(3.0, style.words * rng.uniform(1 - spread, 1 + spread))
     if rng.chance(0.12 * (1 - align / 2)):  # now and then a one-liner, whatever the style
         if rng.chance(0.5):
             return writer.fill(rng.pick(t.QUESTIONS if rng.chance(0.5) else t.ECHOES))
         return writer.fill(rng.pick(t.SHORT + t.EXCLAMATIONS) + " " + rng.pick(t.QUESTIONS))
-    if rng.chance(0.06):  # or a long answer
+    if rng.chance(0.06 * (1 - align / 2)):  # or a long answer
         target = max(target, 100.0 + rng.below(80))
     paragraphs = max(1, min(4, round(style.paragraphs + rng.uniform(-0.7, 0.7))))
     if target < 20:
@@ -337,6 +346,8 @@ def _sentences(writer: _Writer, rng: _HashStream, style: Style, target: float) -
             sentence += " " + writer.fill("{emoji}")
         sentences.append(sentence)
         count += len(sentence.split())
+    for _ in range(1 + int(target) // 35):  # new words keep coming, as in any conversation
+        sentences.insert(rng.below(len(sentences) + 1), writer.fill(rng.pick(t.DIGRESSIONS)))
     if rng.chance(0.25 + 0.6 * style.questions):
         sentences.append(writer.fill(rng.pick(t.QUESTIONS)))
     if rng.chance(0.15):
