@@ -73,7 +73,7 @@ def cross_metrics(
         "length_convergence": safe_divide(np.minimum(na, nb), np.maximum(na, nb), default=1.0),
         "structural_similarity": 0.5 * closeness(sentences_a, sentences_b)
         + 0.5 * closeness(average_a, average_b),
-        "style_matching": style.sum(axis=1) / len(_STYLE_SLOTS),
+        "style_matching": _row_sums(style) / len(_STYLE_SLOTS),
         "rhythm_convergence": cosine_rows(rhythm[a], rhythm[b]),
         "sentiment_convergence": 1
         - np.abs(own["sentiment_compound"][a] - own["sentiment_compound"][b]) / 2,
@@ -151,3 +151,12 @@ def _in_word_order(batch: MessageBatch, index: Ints) -> tuple[Ints, Ints]:
     """
     in_word_order = batch.text_index[index]
     return in_word_order, in_word_order - index + np.arange(len(index))
+
+
+def _row_sums(values: Floats) -> Floats:
+    """Each row's sum, column by column: numpy's own row sums change their order of
+    addition with the number of rows, and a row must not depend on what shares its batch."""
+    summed: Floats = np.zeros(len(values))
+    for column in values.T:
+        summed = summed + column
+    return summed
