@@ -40,7 +40,7 @@ STATEMENTS = (
     "it seems that {ns} {adv} {verb} the {n}.",
     "you can't {verb} {a_n} without {a_n2}.",
     "{ns} are {adj}; {ns2} are {adj2}.",
-    "the {acr} once counted {digits} {ns} in {place}.",
+    "a report by the {acr} once counted {digits} {ns} in {place}.",
     "the purpose of {ns} feels {adj} to me.",
     "in other words, the {n} is {a_adj} kind of {n2}.",
     "it's true that {ns} {verb} {ns2}, although not always.",

@@ -312,7 +312,8 @@ def compose_reply(
     if rng.chance(0.12 * (1 - align / 2)):  # now and then a one-liner, whatever the style
         if rng.chance(0.5):
             return writer.fill(rng.pick(t.QUESTIONS if rng.chance(0.5) else t.ECHOES))
-        return writer.fill(rng.pick(t.SHORT + t.EXCLAMATIONS) + " " + rng.pick(t.QUESTIONS))
+        reaction = writer.fill(rng.pick(t.SHORT + t.EXCLAMATIONS))
+        return reaction + " " + writer.fill(rng.pick(t.QUESTIONS))
     if rng.chance(0.06 * (1 - align / 2)):  # or a long answer
         target = max(target, 100.0 + rng.below(80))
     paragraphs = max(1, min(4, round(style.paragraphs + rng.uniform(-0.7, 0.7))))
@@ -352,8 +353,10 @@ def _sentences(writer: _Writer, rng: _HashStream, style: Style, target: float) -
         sentences.append(writer.fill(rng.pick(t.QUESTIONS)))
     if rng.chance(0.15):
         first = sentences[0]
-        opening = first if first.startswith(("I ", "I'")) else first[0].lower() + first[1:]
-        sentences[0] = rng.pick(t.ACKNOWLEDGMENTS) + opening
+        acknowledgment = rng.pick(t.ACKNOWLEDGMENTS)
+        if acknowledgment.endswith(", ") and not first.startswith(("I ", "I'")):
+            first = first[0].lower() + first[1:]  # "Yes, the …"; after "Right. " it stays
+        sentences[0] = acknowledgment + first
     return sentences
 
 

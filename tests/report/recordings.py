@@ -39,7 +39,7 @@ def record_every_kind(workdir: Path, run_cli: Callable[..., Result]) -> dict[str
     awareness = workdir / "inject.yaml"
     awareness.write_text('base: research\nprompts:\n  2: {both: "Use short words now."}\n')
     pause = ("--convergence-threshold", "0.01", "--convergence-action", "pause")
-    stop = ("--stop-on", r"\bgrandmother\b")
+    stop = ("--stop-on", r"\bcaravans\b")
     for options in (("-w", str(awareness)), pause, stop):
         assert run_cli("chat", "-q", "-t", "3", "-p", "Talk.", *options).exit_code == 0
     injected, paused, stopped = started_ids(workdir)

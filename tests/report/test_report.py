@@ -253,7 +253,7 @@ def test_transcripts_show_what_happened_between_the_messages(
         in html
     )
     assert "reached the threshold 0.01 at turn 1 (pause)" in html
-    assert "Stop condition met: regex \\bgrandmother\\b at turn" in html
+    assert "Stop condition met: regex \\bcaravans\\b at turn" in html
     after_error = html.split(f'id="c-{kinds["errored"]}"')[1]
     assert after_error.index("First words.") < after_error.index(
         "Error from openai (agent B, status 529, attempt 3)"

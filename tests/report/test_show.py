@@ -43,8 +43,8 @@ def test_show_prints_every_kind_of_conversation_as_it_happened(
     assert "not ended: paused (high_convergence)" in shown[paused]
     assert "Not ended (paused: high_convergence)" in shown[paused]
 
-    assert "Stop condition met: regex \\bgrandmother\\b at turn" in shown[stopped]
-    assert "grandmother" in shown[stopped].split("Stop condition met")[1]  # The evidence.
+    assert "Stop condition met: regex \\bcaravans\\b at turn" in shown[stopped]
+    assert "caravans" in shown[stopped].split("Stop condition met")[1]  # The evidence.
     assert "ended: stop_regex after" in shown[stopped]
 
     assert f"{injected} at turn 1" in shown[branched]  # "branched from ID at turn 1"
