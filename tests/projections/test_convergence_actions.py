@@ -27,10 +27,15 @@ def test_stop_ends_with_high_convergence(run_cli, workdir):
 
 
 def test_notify_records_every_crossing_and_goes_on(run_cli, workdir):
-    args = ("-t", "3", "--convergence-threshold", "0.1", "--convergence-action", "notify")
+    # Calibrated scores of local:test dip below 0.1 in some turns; every score is >= 0.
+    args = ("-t", "3", "--convergence-threshold", "0", "--convergence-action", "notify")
     assert run_cli("chat", "-q", *args).exit_code == 0
     reached = events_of(workdir, "ConvergenceThresholdReached")
-    assert [(r.turn, r.action) for r in reached] == [(1, "notify"), (2, "notify"), (3, "notify")]
+    assert [(r.turn, r.action, r.threshold) for r in reached] == [
+        (1, "notify", 0.0),
+        (2, "notify", 0.0),
+        (3, "notify", 0.0),
+    ]
     (ended,) = events_of(workdir, "ConversationEnded")
     assert ended.reason == "max_turns"
 
