@@ -17,7 +17,13 @@ import structlog
 from eventlog import EventLog
 from pidgin.bus import EventBus, MessageChunk
 from pidgin.domain import AgentId, Conversation
-from pidgin.providers.base import ContextLimitError, Provider, ProviderError
+from pidgin.providers.base import (
+    ContextLimitError,
+    EmptyReply,
+    Provider,
+    ProviderError,
+    ProviderTimeout,
+)
 from pidgin.providers.keys import known_secrets
 from pidgin.providers.pacing import Pacing
 from pidgin.providers.rate_limit import estimate_tokens
@@ -135,11 +141,12 @@ class Conductor:
         provider = self._providers[agent]
         spec = conversation.agents[agent]
         pacing = self._pacing.get(agent) or DEFAULT_PACING
-        conversation.request_message(agent, turn)
-        await self._commit(conversation)  # Durable: all before this request, and the request.
-
         history = conversation.history_for(agent)
         estimate = estimate_tokens(sum(len(m.content) for m in history))
+        if conversation.check_budget(agent, turn, estimate, _expected_reply(conversation, agent)):
+            return
+        conversation.request_message(agent, turn)
+        await self._commit(conversation)  # Durable: all before this request, and the request.
 
         async def publish(chunk: str) -> None:
             await self._bus.publish(MessageChunk(conversation.id, agent, turn, chunk))
@@ -179,8 +186,7 @@ class Conductor:
                     attempt=attempt,
                 )
                 if not retry:
-                    full = isinstance(error, ContextLimitError)
-                    conversation.end("context_limit" if full else "error")
+                    conversation.end(_end_reason(error))
                     return
                 delay = pacing.retry.delay(attempt, error.retry_after)
                 if error.status == 429:
@@ -196,13 +202,17 @@ class Conductor:
             agent,
             turn,
             reply.text,
-            tokens_in=usage.tokens_in if usage else 0,
-            tokens_out=usage.tokens_out if usage else 0,
+            tokens_in=usage.tokens_in if usage else None,
+            tokens_out=usage.tokens_out if usage else None,
             time_to_first_token=reply.time_to_first_token,
             duration=reply.duration,
             model=usage.model if usage else spec.model,
             stop_reason=usage.stop_reason if usage else None,
             thinking=usage.thinking if usage else None,
+            cache_read_tokens=usage.cache_read if usage else None,
+            cache_write_tokens=usage.cache_write if usage else None,
+            thinking_tokens=usage.thinking_tokens if usage else None,
+            reported_cost_usd=usage.reported_cost if usage else None,
         )
 
     async def _respect_rate_limit(
@@ -235,3 +245,23 @@ class Conductor:
         self._log.save(*events)
         for event in events:
             await self._bus.publish(event)
+
+
+def _end_reason(error: ProviderError) -> str:
+    """The end reason after a request failed for good."""
+    if isinstance(error, ContextLimitError):
+        return "context_limit"
+    if isinstance(error, ProviderTimeout):
+        return "timeout"
+    if isinstance(error, EmptyReply):
+        return "empty_response"
+    return "error"
+
+
+def _expected_reply(conversation: Conversation, agent: AgentId) -> int:
+    """Tokens the next reply of ``agent`` is expected to use, for a budget: as many as
+    its longest reply so far (estimated from its text), else as the latest message."""
+    lengths = [len(m.text) for m in conversation.messages if m.agent == agent]
+    if not lengths:
+        lengths = [len(m.text) for m in conversation.messages[-1:]] or [len(conversation.prompt)]
+    return estimate_tokens(max(lengths))

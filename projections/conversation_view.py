@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventlog import EventLog
 from pidgin.domain import Conversation
+from projections.costs import AgentTotals
 
 Started = Conversation.ConversationStarted
 
@@ -24,13 +25,17 @@ class MessageView:
     agent: str
     turn: int
     text: str
-    tokens_in: int
-    tokens_out: int
+    tokens_in: int | None
+    tokens_out: int | None
     time_to_first_token: float | None
     duration: float
     model: str
     stop_reason: str | None
     completed_at: datetime
+    cache_read: int | None = None
+    cache_write: int | None = None
+    thinking_tokens: int | None = None
+    reported_cost: float | None = None
 
 
 @dataclass
@@ -102,9 +107,17 @@ class ConversationView:
         return self.convergence_by_turn.get(self.completed_turns)
 
     def tokens(self, agent: str | None = None) -> tuple[int, int]:
-        """(tokens in, tokens out) for one agent, or both when ``agent`` is None."""
-        chosen = [m for m in self.messages if agent is None or m.agent == agent]
-        return sum(m.tokens_in for m in chosen), sum(m.tokens_out for m in chosen)
+        """(tokens in, tokens out) for one agent, or both when ``agent`` is None
+        (counts a provider did not report add nothing)."""
+        return self.totals(agent).pair
+
+    def totals(self, agent: str | None = None) -> AgentTotals:
+        """Token counts, cache counts and what the cost needs, for one agent or both."""
+        totals = AgentTotals()
+        for m in self.messages:
+            if agent is None or m.agent == agent:
+                totals.add(m.tokens_in, m.tokens_out, m.cache_read, m.cache_write, m.reported_cost)
+        return totals
 
     def apply(self, event: Any) -> None:
         """Fold one later event of this conversation into the view."""
@@ -121,6 +134,10 @@ class ConversationView:
                     model=event.model,
                     stop_reason=event.stop_reason,
                     completed_at=event.timestamp,
+                    cache_read=event.cache_read_tokens,
+                    cache_write=event.cache_write_tokens,
+                    thinking_tokens=event.thinking_tokens,
+                    reported_cost=event.reported_cost_usd,
                 )
             )
         elif isinstance(event, Conversation.TurnCompleted):

@@ -92,12 +92,12 @@ def _temperature(value: Any) -> str:
 
 def agent_cost(view: ConversationView, agent: str) -> float | None:
     """US dollars one agent's tokens cost at the per-million prices recorded at the start."""
-    return costs.agent_cost(view.agents[agent], view.tokens(agent))
+    return costs.agent_cost(view.agents[agent], view.totals(agent))
 
 
 def total_cost(view: ConversationView) -> float | None:
     """Both agents' cost in US dollars, or None when either agent's prices are unknown."""
-    return costs.conversation_cost(view.agents, {a: view.tokens(a) for a in view.agents})
+    return costs.conversation_cost(view.agents, {a: view.totals(a) for a in view.agents})
 
 
 def _max_tokens_row(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

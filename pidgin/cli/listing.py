@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pidgin.cli.common import output_option, store_option, store_url
+
+if TYPE_CHECKING:
+    from projections.costs import AgentTotals
 
 
 @click.command("list")
@@ -75,7 +80,7 @@ def list_command(output_format: str, store: str | None, output: Path) -> None:
     console.print(table)
 
 
-def _tokens(totals: dict[str, tuple[int, int]]) -> str:
-    tokens_in = sum(pair[0] for pair in totals.values())
-    tokens_out = sum(pair[1] for pair in totals.values())
+def _tokens(totals: Mapping[str, AgentTotals]) -> str:
+    tokens_in = sum(agent.tokens_in for agent in totals.values())
+    tokens_out = sum(agent.tokens_out for agent in totals.values())
     return f"{tokens_in:,} / {tokens_out:,}"

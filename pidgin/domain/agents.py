@@ -33,6 +33,18 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     started, so costs shown later never depend on today's registry (None: unknown)."""
     output_price_per_million: float | None = None
     """US dollars per million output tokens (None: unknown)."""
+    cache_read_price_per_million: float | None = None
+    """US dollars per million input tokens read from the prompt cache (None: the input
+    price)."""
+    cache_write_price_per_million: float | None = None
+    """US dollars per million input tokens written to the prompt cache (None: the input
+    price)."""
+    prompt_cache: bool = True
+    """Whether requests mark the history for caching (Anthropic; ``--no-cache`` turns it
+    off). The other providers cache on their own and only report it."""
+    thinking: str | None = None
+    """Extended thinking / reasoning asked for (``--think-a``): ``low``, ``medium``,
+    ``high`` or a budget in tokens; None: the model's default."""
     base_url: str | None = None
     """The server of an openai-compatible agent given with ``--base-url``, recorded so that
     resuming reaches the same server; never with credentials (see shareable_base_url)."""

@@ -16,17 +16,27 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
+from pidgin.domain.budget import Spend, Usage, exceeded
+from pidgin.domain.pricing import cost_in_dollars
 from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
 
-END_REASONS = (
-    "max_turns",
-    "high_convergence",
-    "error",
-    "interrupted",
-    "context_limit",
-    "stop_regex",
-    "stop_pattern",
-)
+END_REASON_OUTCOMES: dict[str, str] = {
+    "max_turns": "completed",
+    "high_convergence": "completed",
+    "context_limit": "completed",
+    "stop_regex": "completed",
+    "stop_pattern": "completed",
+    "budget": "completed",
+    "error": "failed",
+    "empty_response": "failed",
+    "timeout": "failed",
+    "interrupted": "interrupted",
+}
+"""Every end reason and how it counts in an experiment (the one place that says so):
+``completed`` (the conversation ran to a decided end), ``failed`` (a provider could not
+go on: an error, an empty reply, a request past the hard timeout after its retries) or
+``interrupted`` (stopped from outside; resumable)."""
+END_REASONS = tuple(END_REASON_OUTCOMES)
 CONVERGENCE_ACTIONS = ("stop", "pause", "notify")
 STOP_ACTIONS = ("stop", "pause")
 
@@ -70,16 +80,37 @@ class Conversation(Aggregate):
         turn: int
 
     class MessageCompleted(Aggregate.Event):
+        """A reply whose stream finished. Version 2 added what caching, thinking and
+        gateways report, and lets token counts be unknown (None) rather than 0."""
+
+        class_version = 2
+
         agent: str
         turn: int
         text: str
         thinking: str | None
-        tokens_in: int
-        tokens_out: int
+        tokens_in: int | None
+        tokens_out: int | None
         time_to_first_token: float | None
         duration: float
         stop_reason: str | None
         model: str
+        cache_read_tokens: int | None
+        """Input tokens read from the provider's prompt cache (part of ``tokens_in``)."""
+        cache_write_tokens: int | None
+        """Input tokens written to the prompt cache (part of ``tokens_in``)."""
+        thinking_tokens: int | None
+        """Output tokens spent thinking (part of ``tokens_out``), when reported."""
+        reported_cost_usd: float | None
+        """The cost a gateway (OpenRouter) reported for this reply, in US dollars."""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 knew no caching, thinking tokens or gateway costs."""
+            state["cache_read_tokens"] = None
+            state["cache_write_tokens"] = None
+            state["thinking_tokens"] = None
+            state["reported_cost_usd"] = None
 
     class TurnCompleted(Aggregate.Event):
         turn: int
@@ -173,6 +204,25 @@ class Conversation(Aggregate):
         evidence: list[dict[str, Any]]
         action: str
 
+    class BudgetSet(Aggregate.Event):
+        """The most this conversation may spend (saved with the start when given): US
+        dollars and/or tokens (in + out, both agents). None: no limit."""
+
+        max_cost_usd: float | None
+        max_total_tokens: int | None
+
+    class BudgetReached(Aggregate.Event):
+        """The next request of ``agent`` would cross a budget (``kind`` cost or tokens):
+        ``spent`` so far plus ``estimate`` (of the request, from the history) is over
+        ``limit``. The conversation ends with reason ``budget`` before the request."""
+
+        agent: str
+        turn: int
+        kind: str
+        limit: float
+        spent: float
+        estimate: float
+
     class ConvergenceThresholdReached(Aggregate.Event):
         """A turn's convergence reached the threshold; ``action`` is what was done."""
 
@@ -226,6 +276,9 @@ class Conversation(Aggregate):
         self.stop_patterns: list[str] = []
         self.stop_action = "stop"
         self.stop_conditions_met: list[tuple[str, str, int]] = []  # (kind, condition, first turn)
+        self.spent = Spend()
+        self.max_cost_usd: float | None = None
+        self.max_total_tokens: int | None = None
 
     @classmethod
     def start(
@@ -251,6 +304,8 @@ class Conversation(Aggregate):
         stop_regexes: Sequence[str] = (),
         stop_patterns: Sequence[str] = (),
         stop_action: str = "stop",
+        max_cost_usd: float | None = None,
+        max_total_tokens: int | None = None,
     ) -> Conversation:
         """Begin a new conversation (records ConversationStarted).
 
@@ -304,6 +359,7 @@ class Conversation(Aggregate):
             conversation._on_stop_conditions_chosen(
                 regexes=list(stop_regexes), patterns=list(stop_patterns), action=stop_action
             )
+        conversation.set_budget(max_cost_usd, max_total_tokens)
         return conversation
 
     # -- queries ---------------------------------------------------------------------------
@@ -370,13 +426,17 @@ class Conversation(Aggregate):
         turn: int,
         text: str,
         *,
-        tokens_in: int,
-        tokens_out: int,
+        tokens_in: int | None,
+        tokens_out: int | None,
         time_to_first_token: float | None,
         duration: float,
         model: str,
         stop_reason: str | None = None,
         thinking: str | None = None,
+        cache_read_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+        thinking_tokens: int | None = None,
+        reported_cost_usd: float | None = None,
     ) -> None:
         self._require_running()
         if self.pending_request != agent or turn != self.current_turn:
@@ -394,7 +454,47 @@ class Conversation(Aggregate):
             duration=duration,
             stop_reason=stop_reason,
             model=model,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+            thinking_tokens=thinking_tokens,
+            reported_cost_usd=reported_cost_usd,
         )
+
+    def set_budget(self, max_cost_usd: float | None, max_total_tokens: int | None) -> None:
+        """Limit what the conversation may spend from now on (recorded only if it changes)."""
+        self._require_running()
+        if max_cost_usd is not None and not max_cost_usd > 0:
+            raise ConversationRuleError("a cost budget must be more than 0 dollars")
+        if max_total_tokens is not None and max_total_tokens < 1:
+            raise ConversationRuleError("a token budget must be at least 1 token")
+        if (max_cost_usd, max_total_tokens) != (self.max_cost_usd, self.max_total_tokens):
+            self._on_budget_set(max_cost_usd=max_cost_usd, max_total_tokens=max_total_tokens)
+
+    def estimated_cost(self, agent: AgentId, tokens_in: int, tokens_out: int) -> float | None:
+        """US dollars a request of ``agent`` would cost at its recorded prices (no cache)."""
+        spec = self.agents[agent]
+        return cost_in_dollars(
+            tokens_in, tokens_out, spec.input_price_per_million, spec.output_price_per_million
+        )
+
+    def check_budget(self, agent: AgentId, turn: int, tokens_in: int, tokens_out: int) -> bool:
+        """End the conversation (``budget``) if the request estimated at ``tokens_in`` +
+        ``tokens_out`` would cross a budget; True when it did."""
+        self._require_running()
+        if self.max_cost_usd is None and self.max_total_tokens is None:
+            return False
+        tokens = tokens_in + tokens_out
+        cost = self.estimated_cost(agent, tokens_in, tokens_out)
+        crossing = exceeded(self.spent, self.max_cost_usd, self.max_total_tokens, tokens, cost)
+        if crossing is None:
+            return False
+        kind, limit, spent = crossing
+        estimate = float(tokens) if kind == "tokens" else float(cost or 0.0)
+        self._on_budget_reached(
+            agent=agent, turn=turn, kind=kind, limit=limit, spent=spent, estimate=estimate
+        )
+        self.end("budget")
+        return True
 
     def complete_turn(self, turn: int, convergence: float) -> None:
         self._require_running()
@@ -565,15 +665,25 @@ class Conversation(Aggregate):
         turn: int,
         text: str,
         thinking: str | None,
-        tokens_in: int,
-        tokens_out: int,
+        tokens_in: int | None,
+        tokens_out: int | None,
         time_to_first_token: float | None,
         duration: float,
         stop_reason: str | None,
         model: str,
+        cache_read_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+        thinking_tokens: int | None = None,
+        reported_cost_usd: float | None = None,
     ) -> None:
         self.messages.append(RecordedMessage(agent=agent, turn=turn, text=text))
         self.pending_request = None
+        if self.branch_turn is not None and turn <= self.branch_turn:
+            return  # Copied from the parent conversation, which paid for it.
+        self.spent.add(
+            self.agents[agent],
+            Usage(tokens_in, tokens_out, cache_read_tokens, cache_write_tokens, reported_cost_usd),
+        )
 
     @event(TurnCompleted)
     def _on_turn_completed(self, turn: int, convergence: float) -> None:
@@ -660,6 +770,17 @@ class Conversation(Aggregate):
         action: str,
     ) -> None:
         self.stop_conditions_met.append((kind, condition, first_turn))
+
+    @event(BudgetSet)
+    def _on_budget_set(self, max_cost_usd: float | None, max_total_tokens: int | None) -> None:
+        self.max_cost_usd = max_cost_usd
+        self.max_total_tokens = max_total_tokens
+
+    @event(BudgetReached)
+    def _on_budget_reached(
+        self, agent: str, turn: int, kind: str, limit: float, spent: float, estimate: float
+    ) -> None:
+        pass  # A fact for the record; the end that follows is its own event.
 
     @event(ConvergenceThresholdReached)
     def _on_convergence_threshold_reached(

@@ -14,18 +14,15 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from pidgin.domain.conversation import END_REASON_OUTCOMES
+
 EXPERIMENT_END_STATES = ("completed", "stopped", "failed")
-FAILED_REASONS = ("error",)
-INTERRUPTED_REASONS = ("interrupted",)
 
 
 def outcome_of(end_reason: str) -> str:
-    """How an ended conversation counts in an experiment: completed, failed or interrupted."""
-    if end_reason in FAILED_REASONS:
-        return "failed"
-    if end_reason in INTERRUPTED_REASONS:
-        return "interrupted"
-    return "completed"
+    """How an ended conversation counts in an experiment: completed, failed or interrupted
+    (END_REASON_OUTCOMES says it for every reason; an unknown one counts as completed)."""
+    return END_REASON_OUTCOMES.get(end_reason, "completed")
 
 
 class ExperimentRuleError(Exception):

@@ -61,11 +61,21 @@ def _sdk_missing(module: str) -> PidginError:
     return PidginError(f"this model needs the {module} SDK: pip install 'pidgin[{extra}]'")
 
 
-def create_provider(info: ModelInfo, base_url: str | None = None) -> Provider:
+def create_provider(
+    info: ModelInfo,
+    base_url: str | None = None,
+    *,
+    prompt_cache: bool = True,
+    thinking: str | None = None,
+) -> Provider:
     """A ready provider for a registry entry; raises a one-line error when a key is missing.
 
-    SDK-backed providers import their SDK here, not earlier.
+    SDK-backed providers import their SDK here, not earlier. ``prompt_cache`` marks the
+    history for caching where the API asks for marks (Anthropic); ``thinking`` is the
+    recorded ``--think`` setting. A model the registry says takes no temperature is sent
+    none.
     """
+    temperature = "temperature" in info.parameters
     settings = provider_settings(info.provider)
     key = require_api_key(settings)
     url = base_url_for(info, base_url)
@@ -84,9 +94,15 @@ def create_provider(info: ModelInfo, base_url: str | None = None) -> Provider:
             from pidgin.providers.anthropic_provider import AnthropicProvider
 
             return AnthropicProvider(
-                info.model, api_key=key, base_url=url, timeout=settings.timeout
+                info.model,
+                api_key=key,
+                base_url=url,
+                timeout=settings.timeout,
+                prompt_cache=prompt_cache,
+                thinking=thinking,
+                accepts_temperature=temperature,
             )
-        if info.provider in ("openai", "xai", "openai-compatible"):
+        if info.provider in ("openai", "xai", "openai-compatible", "openrouter"):
             if info.provider == "openai-compatible" and not url:
                 raise PidginError(
                     f"{info.name} needs a server: pass --base-url URL or set "
@@ -100,11 +116,20 @@ def create_provider(info: ModelInfo, base_url: str | None = None) -> Provider:
                 api_key=key,
                 base_url=url,
                 timeout=settings.timeout,
+                thinking=thinking,
+                accepts_temperature=temperature,
             )
         if info.provider == "google":
             from pidgin.providers.google_provider import GoogleProvider
 
-            return GoogleProvider(info.model, api_key=key, base_url=url, timeout=settings.timeout)
+            return GoogleProvider(
+                info.model,
+                api_key=key,
+                base_url=url,
+                timeout=settings.timeout,
+                thinking=thinking,
+                accepts_temperature=temperature,
+            )
         if info.provider == "ollama":
             from pidgin.providers.ollama_provider import OllamaProvider
 

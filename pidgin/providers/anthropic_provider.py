@@ -10,13 +10,21 @@ import anthropic
 from pidgin.domain.messages import ChatMessage
 from pidgin.providers.base import ReportsUsage, ResponseUsage, StreamCutOff
 from pidgin.providers.sdk_errors import provider_error
+from pidgin.providers.thinking import thinking_budget
 
 ANTHROPIC_MAX_TEMPERATURE = 1.0
 """Anthropic accepts temperatures up to 1; higher requested values are clamped."""
+CACHE_MARK = {"type": "ephemeral"}
+"""A cache breakpoint: the prefix up to and including the marked block is cached."""
 
 
 class AnthropicProvider(ReportsUsage):
-    """Streams text deltas; the system prompt goes in the ``system`` field, not a message."""
+    """Streams text deltas; the system prompt goes in the ``system`` field, not a message.
+
+    With ``prompt_cache`` (the default) the system prompt and the latest message are
+    cache breakpoints, so each request reads the history up to the previous one from the
+    cache. ``thinking`` turns on extended thinking with a token budget.
+    """
 
     name = "anthropic"
 
@@ -28,9 +36,15 @@ class AnthropicProvider(ReportsUsage):
         base_url: str | None = None,
         timeout: float = 120.0,
         max_tokens: int = 1024,
+        prompt_cache: bool = True,
+        thinking: str | None = None,
+        accepts_temperature: bool = True,
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        self.prompt_cache = prompt_cache
+        self.thinking = thinking_budget(thinking)
+        self.accepts_temperature = accepts_temperature
         # Retries are Pidgin's job (each attempt is recorded), so the SDK's own are off.
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
@@ -43,18 +57,30 @@ class AnthropicProvider(ReportsUsage):
         max_tokens: int | None = None,
     ) -> dict[str, Any]:
         system = "\n\n".join(m.content for m in messages if m.role == "system")
+        turns: list[dict[str, Any]] = [
+            {"role": m.role, "content": m.content} for m in messages if m.role != "system"
+        ]
         request: dict[str, Any] = {
             "model": self.model,
             "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
-            "messages": [
-                {"role": m.role, "content": m.content} for m in messages if m.role != "system"
-            ],
+            "messages": turns,
             "stream": True,
         }
+        if self.prompt_cache and turns:
+            last = turns[-1]
+            block = {"type": "text", "text": last["content"], "cache_control": CACHE_MARK}
+            turns[-1] = {"role": last["role"], "content": [block]}
         if system:
-            request["system"] = system
-        if temperature is not None:
-            # This SDK version has no temperature parameter; the Messages API still takes it.
+            request["system"] = (
+                [{"type": "text", "text": system, "cache_control": CACHE_MARK}]
+                if self.prompt_cache
+                else system
+            )
+        if self.thinking is not None:
+            # Thinking needs room for the answer beyond its budget, and no temperature.
+            request["thinking"] = {"type": "enabled", "budget_tokens": self.thinking}
+            request["max_tokens"] = self.thinking + request["max_tokens"]
+        elif temperature is not None and self.accepts_temperature:
             request["extra_body"] = {"temperature": min(temperature, ANTHROPIC_MAX_TEMPERATURE)}
         return request
 
@@ -66,7 +92,7 @@ class AnthropicProvider(ReportsUsage):
         max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         self._last_usage = None
-        tokens_in = tokens_out = 0
+        tokens_in = tokens_out = cache_read = cache_write = 0
         model = self.model
         stop_reason: str | None = None
         thinking: list[str] = []
@@ -77,8 +103,11 @@ class AnthropicProvider(ReportsUsage):
             )
             async for event in stream:
                 if event.type == "message_start":
-                    tokens_in = event.message.usage.input_tokens
-                    tokens_out = event.message.usage.output_tokens
+                    usage = event.message.usage
+                    tokens_in = usage.input_tokens
+                    cache_read = usage.cache_read_input_tokens or 0
+                    cache_write = usage.cache_creation_input_tokens or 0
+                    tokens_out = usage.output_tokens
                     model = event.message.model or model
                 elif event.type == "content_block_delta":
                     if event.delta.type == "text_delta" and event.delta.text:
@@ -95,9 +124,13 @@ class AnthropicProvider(ReportsUsage):
         if not finished:
             raise StreamCutOff(self.name)
         self._last_usage = ResponseUsage(
-            tokens_in=tokens_in,
+            # Anthropic counts cached input apart from input_tokens; Pidgin's tokens_in
+            # is every input token, the cached ones included.
+            tokens_in=tokens_in + cache_read + cache_write,
             tokens_out=tokens_out,
             model=f"anthropic:{model}",
             stop_reason=stop_reason,
             thinking="".join(thinking) or None,
+            cache_read=cache_read,
+            cache_write=cache_write,
         )

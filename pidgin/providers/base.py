@@ -15,13 +15,23 @@ from pidgin.domain.messages import ChatMessage
 
 @dataclass(frozen=True)
 class ResponseUsage:
-    """What a provider reports about the response it last streamed."""
+    """What a provider reports about the response it last streamed.
 
-    tokens_in: int
-    tokens_out: int
+    ``tokens_in`` counts every input token, cached or not; ``cache_read`` and
+    ``cache_write`` are the parts of it read from and written to a prompt cache.
+    A count the provider did not report is None (unknown), never 0.
+    """
+
+    tokens_in: int | None
+    tokens_out: int | None
     model: str
     stop_reason: str | None = None
     thinking: str | None = None
+    cache_read: int | None = None
+    cache_write: int | None = None
+    thinking_tokens: int | None = None
+    reported_cost: float | None = None
+    """US dollars a gateway (OpenRouter) says the reply cost."""
 
 
 class ProviderError(Exception):
@@ -107,6 +117,22 @@ class Provider(Protocol):
         seed: int | None = None,
         max_tokens: int | None = None,
     ) -> AsyncIterator[str]: ...
+
+
+class ProviderTimeout(ProviderError):
+    """A request got no progress within the provider's timeout (retryable); after the
+    last attempt the conversation ends with reason ``timeout``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
+
+
+class EmptyReply(ProviderError):
+    """The provider finished a reply with no text (retryable: a new sample may say
+    something); after the last attempt the conversation ends with ``empty_response``."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} returned an empty reply", retryable=True)
 
 
 class ContextLimitError(ProviderError):

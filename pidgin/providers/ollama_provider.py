@@ -71,6 +71,7 @@ class OllamaProvider(ReportsUsage):
             total=None, sock_connect=self.timeout, sock_read=self.timeout
         )
         final: dict[str, Any] | None = None
+        thinking: list[str] = []
         try:
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
@@ -88,7 +89,10 @@ class OllamaProvider(ReportsUsage):
                     data = json.loads(line)
                     if "error" in data:
                         raise ProviderError(f"ollama: {data['error']}", retryable=False)
-                    text = data.get("message", {}).get("content", "")
+                    message = data.get("message", {})
+                    if message.get("thinking"):
+                        thinking.append(str(message["thinking"]))
+                    text = message.get("content", "")
                     if text:
                         yield text
                     if data.get("done"):
@@ -100,11 +104,17 @@ class OllamaProvider(ReportsUsage):
         if final is None:
             raise StreamCutOff(self.name)
         self._last_usage = ResponseUsage(
-            tokens_in=int(final.get("prompt_eval_count", 0)),
-            tokens_out=int(final.get("eval_count", 0)),
+            # Counts Ollama leaves out are unknown (None), never 0.
+            tokens_in=_count(final.get("prompt_eval_count")),
+            tokens_out=_count(final.get("eval_count")),
             model=f"ollama:{final.get('model', self.model)}",
             stop_reason=final.get("done_reason"),
+            thinking="".join(thinking) or None,
         )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def _http_error(response: aiohttp.ClientResponse) -> ProviderError:

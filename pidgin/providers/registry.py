@@ -20,10 +20,24 @@ import msgspec
 
 from pidgin.errors import PidginError
 
-PROVIDERS = ("anthropic", "openai", "xai", "google", "ollama", "openai-compatible", "local")
+PROVIDERS = (
+    "anthropic",
+    "openai",
+    "xai",
+    "google",
+    "ollama",
+    "openai-compatible",
+    "openrouter",
+    "local",
+)
 """Every provider Pidgin can talk to."""
 
-OPEN_PROVIDERS = frozenset({"ollama", "openai-compatible", "anthropic", "openai", "xai", "google"})
+OPEN_PROVIDERS = frozenset(
+    {"ollama", "openai-compatible", "anthropic", "openai", "xai", "google", "openrouter"}
+)
+PARAMETERS = ("temperature", "seed", "thinking")
+"""Request parameters a model may accept; the registry lists each model's."""
+DEFAULT_PARAMETERS = ("temperature", "seed")
 """Providers whose unregistered models may be named directly as ``provider:model``."""
 
 
@@ -41,6 +55,11 @@ class ModelInfo:
     output_price_per_million: float | None
     description: str = ""
     base_url: str | None = None
+    cache_read_price_per_million: float | None = None
+    cache_write_price_per_million: float | None = None
+    parameters: tuple[str, ...] = DEFAULT_PARAMETERS
+    """What a request to the model may set (a reasoning model takes no temperature)."""
+    max_output_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,10 @@ class _ModelEntry(msgspec.Struct, forbid_unknown_fields=True):
     output_price_per_million: float | None = None
     description: str = ""
     base_url: str | None = None
+    cache_read_price_per_million: float | None = None
+    cache_write_price_per_million: float | None = None
+    parameters: list[str] | None = None
+    max_output_tokens: int = 0
 
 
 class _ProviderEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -136,6 +159,12 @@ def _merge(registry: Registry, data: _RegistryFile, source: str) -> Registry:
                 f"model registry {source}: model {name!r} has unknown provider {model.provider!r}"
             )
         canonical = name.strip().lower()
+        unknown = set(model.parameters or ()) - set(PARAMETERS)
+        if unknown:
+            raise PidginError(
+                f"model registry {source}: model {name!r} lists unknown parameters "
+                f"{sorted(unknown)}; known: {', '.join(PARAMETERS)}"
+            )
         models[canonical] = ModelInfo(
             name=canonical,
             provider=model.provider,
@@ -147,6 +176,10 @@ def _merge(registry: Registry, data: _RegistryFile, source: str) -> Registry:
             output_price_per_million=model.output_price_per_million,
             description=model.description,
             base_url=model.base_url,
+            cache_read_price_per_million=model.cache_read_price_per_million,
+            cache_write_price_per_million=model.cache_write_price_per_million,
+            parameters=DEFAULT_PARAMETERS if model.parameters is None else tuple(model.parameters),
+            max_output_tokens=model.max_output_tokens,
         )
     return Registry(models=models, providers=providers)
 

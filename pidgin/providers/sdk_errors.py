@@ -13,6 +13,7 @@ from typing import Any
 from pidgin.providers.base import (
     ContextLimitError,
     ProviderError,
+    ProviderTimeout,
     is_retryable_status,
     parse_retry_after,
 )
@@ -76,7 +77,7 @@ def provider_error(provider: str, error: BaseException) -> ProviderError:
         )
     name = type(error).__name__
     if "Timeout" in name or isinstance(error, TimeoutError):
-        return ProviderError(f"{provider} timed out", retryable=True)
+        return ProviderTimeout(f"{provider} timed out")
     if "Connection" in name or is_transport_error(error):
         detail = redact_text(str(error) or name, secrets)
         return ProviderError(f"{provider} connection failed: {detail}", retryable=True)

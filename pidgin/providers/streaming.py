@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import Provider, ProviderError, ResponseUsage
+from pidgin.providers.base import EmptyReply, Provider, ProviderError, ResponseUsage
 from pidgin.providers.keys import known_secrets
 from pidgin.providers.redaction import redact_text
 
@@ -26,7 +26,9 @@ class StreamedReply:
 
     @property
     def tokens(self) -> int:
-        return 0 if self.usage is None else self.usage.tokens_in + self.usage.tokens_out
+        if self.usage is None:
+            return 0
+        return (self.usage.tokens_in or 0) + (self.usage.tokens_out or 0)
 
 
 async def stream_reply(
@@ -39,8 +41,9 @@ async def stream_reply(
 ) -> StreamedReply:
     """Stream one reply, passing each chunk to ``on_chunk``.
 
-    Raises :class:`ProviderError` for every failure; an unexpected exception (a provider
-    bug) becomes a non-retryable one, its text cleared of secrets.
+    Raises :class:`ProviderError` for every failure (:class:`EmptyReply` for a reply
+    with no text: it cannot be handed to the other agent); an unexpected exception (a
+    provider bug) becomes a non-retryable one, its text cleared of secrets.
     """
     parts: list[str] = []
     started = time.perf_counter()
@@ -56,8 +59,11 @@ async def stream_reply(
     except Exception as error:  # A provider bug must not lose the conversation so far.
         raise ProviderError(redact_text(repr(error), known_secrets())) from error
     finished = time.perf_counter()
+    text = "".join(parts)
+    if not text.strip():
+        raise EmptyReply(provider.name)
     return StreamedReply(
-        text="".join(parts),
+        text=text,
         usage=provider.last_usage,
         time_to_first_token=None if first_token_at is None else first_token_at - started,
         duration=finished - started,

@@ -231,6 +231,8 @@ def _started(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> 
         "agent_a_max_tokens": a.get("max_tokens"),
         "agent_a_input_price": a.get("input_price_per_million"),
         "agent_a_output_price": a.get("output_price_per_million"),
+        "agent_a_cache_read_price": a.get("cache_read_price_per_million"),
+        "agent_a_cache_write_price": a.get("cache_write_price_per_million"),
         "agent_b_name": b.get("display_name"),
         "agent_b_model": b.get("model"),
         "agent_b_provider": b.get("provider"),
@@ -238,6 +240,8 @@ def _started(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> 
         "agent_b_max_tokens": b.get("max_tokens"),
         "agent_b_input_price": b.get("input_price_per_million"),
         "agent_b_output_price": b.get("output_price_per_million"),
+        "agent_b_cache_read_price": b.get("cache_read_price_per_million"),
+        "agent_b_cache_write_price": b.get("cache_write_price_per_million"),
         "convergence_threshold": s.get("convergence_threshold"),
         "convergence_profile": "balanced",
         "convergence_weights": None,
@@ -272,8 +276,11 @@ class MessageState(msgspec.Struct):
     projection reads the others, text included, from the stored state in DuckDB)."""
 
     agent: str = ""
-    tokens_in: int = 0
-    tokens_out: int = 0
+    tokens_in: int | None = 0
+    tokens_out: int | None = 0
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reported_cost_usd: float | None = None
 
 
 class TurnState(msgspec.Struct):
@@ -292,20 +299,19 @@ def _add_messages(batch: Batch, completed: _Completed) -> None:
     completed = completed.known(rows)
     states: list[MessageState] = completed.states
     agents = [m.agent for m in states]
-    tokens_in = [m.tokens_in for m in states]
-    tokens_out = [m.tokens_out for m in states]
+    tokens_in = [m.tokens_in or 0 for m in states]
+    tokens_out = [m.tokens_out or 0 for m in states]
     speakers = set(agents)
     prices = {
-        (cid, agent): (
-            rows[cid].get(f"agent_{agent}_input_price"),
-            rows[cid].get(f"agent_{agent}_output_price"),
+        (cid, agent): tuple(
+            rows[cid].get(f"agent_{agent}_{kind}_price")
+            for kind in ("input", "output", "cache_read", "cache_write")
         )
         for cid in completed.aggregates
         for agent in speakers
     }
     pairs = list(map(prices.__getitem__, zip(completed.ids, agents, strict=True)))
-    price_in, price_out = [p[0] for p in pairs], [p[1] for p in pairs]
-    costs = list(map(cost_in_dollars, tokens_in, tokens_out, price_in, price_out))
+    costs = [_cost(m, p) for m, p in zip(states, pairs, strict=True)]
     for cid, position, t_in, t_out, cost in zip(
         completed.ids, completed.positions, tokens_in, tokens_out, costs, strict=True
     ):
@@ -326,6 +332,25 @@ def _add_messages(batch: Batch, completed: _Completed) -> None:
             completed.stored,
         ],
         schema=MESSAGE_SCHEMA,
+    )
+
+
+def _cost(message: MessageState, prices: tuple[Any, ...]) -> float | None:
+    """What one reply cost: a gateway's reported cost, else its tokens at the prices."""
+    if message.reported_cost_usd is not None:
+        return message.reported_cost_usd
+    price_in, price_out, price_read, price_write = prices
+    if message.cache_read_tokens is None and message.cache_write_tokens is None:
+        return cost_in_dollars(message.tokens_in or 0, message.tokens_out or 0, price_in, price_out)
+    return cost_in_dollars(
+        message.tokens_in or 0,
+        message.tokens_out or 0,
+        price_in,
+        price_out,
+        cache_read=message.cache_read_tokens or 0,
+        cache_write=message.cache_write_tokens or 0,
+        cache_read_price_per_million=price_read,
+        cache_write_price_per_million=price_write,
     )
 
 

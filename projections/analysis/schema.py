@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from projections.metrics.turn import COLUMNS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """2: the findings table of the pattern detectors. 3: every id is VARCHAR (canonical
 lower-case text, which pandas, polars, Arrow and Parquet all join alike); max_tokens per
-agent; the experiment's seed."""
+agent; the experiment's seed. 4: prompt-cache prices and counts, thinking tokens and
+gateway-reported costs; unknown token counts are NULL."""
 
 STATE_TABLE = """
 CREATE TABLE IF NOT EXISTS projection_state (
@@ -57,6 +58,8 @@ TABLES: dict[str, str] = {
             agent_a_max_tokens INTEGER,
             agent_a_input_price DOUBLE,
             agent_a_output_price DOUBLE,
+            agent_a_cache_read_price DOUBLE,
+            agent_a_cache_write_price DOUBLE,
             agent_b_name VARCHAR,
             agent_b_model VARCHAR,
             agent_b_provider VARCHAR,
@@ -64,6 +67,8 @@ TABLES: dict[str, str] = {
             agent_b_max_tokens INTEGER,
             agent_b_input_price DOUBLE,
             agent_b_output_price DOUBLE,
+            agent_b_cache_read_price DOUBLE,
+            agent_b_cache_write_price DOUBLE,
             convergence_threshold DOUBLE,
             convergence_profile VARCHAR,
             convergence_weights JSON,
@@ -95,6 +100,10 @@ TABLES: dict[str, str] = {
             thinking VARCHAR,
             tokens_in BIGINT,
             tokens_out BIGINT,
+            cache_read_tokens BIGINT,
+            cache_write_tokens BIGINT,
+            thinking_tokens BIGINT,
+            reported_cost_usd DOUBLE,
             cost_usd DOUBLE,
             time_to_first_token DOUBLE,
             duration DOUBLE,
@@ -161,7 +170,8 @@ VIEWS: dict[str, str] = {
     "tokens_by_model": """
         CREATE OR REPLACE VIEW tokens_by_model AS
         SELECT model, count(*) AS messages, sum(tokens_in) AS tokens_in,
-               sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd,
+               sum(tokens_out) AS tokens_out, sum(cache_read_tokens) AS cache_read_tokens,
+               sum(cache_write_tokens) AS cache_write_tokens, sum(cost_usd) AS cost_usd,
                avg(duration) AS mean_duration, avg(time_to_first_token) AS mean_ttft
         FROM messages GROUP BY model ORDER BY model""",
     "end_reasons": """

@@ -40,6 +40,10 @@ MESSAGE_FIELDS = (
             "thinking": "VARCHAR",
             "tokens_in": "BIGINT",
             "tokens_out": "BIGINT",
+            "cache_read_tokens": "BIGINT",
+            "cache_write_tokens": "BIGINT",
+            "thinking_tokens": "BIGINT",
+            "reported_cost_usd": "DOUBLE",
             "time_to_first_token": "DOUBLE",
             "duration": "DOUBLE",
             "stop_reason": "VARCHAR",
@@ -173,7 +177,10 @@ def _insert_messages(connection: duckdb.DuckDBPyConnection, messages: pa.Table) 
         "INSERT INTO messages BY NAME SELECT conversation_id, position, cost_usd, "
         "coalesce(m.turn, 0) AS turn, coalesce(m.agent, '') AS agent, m.model AS model, "
         "coalesce(m.text, '') AS text, m.thinking AS thinking, "
-        "coalesce(m.tokens_in, 0) AS tokens_in, coalesce(m.tokens_out, 0) AS tokens_out, "
+        # Version 1 always had counts; from version 2 on a count may be unknown (NULL).
+        "m.tokens_in AS tokens_in, m.tokens_out AS tokens_out, "
+        "m.cache_read_tokens AS cache_read_tokens, m.cache_write_tokens AS cache_write_tokens, "
+        "m.thinking_tokens AS thinking_tokens, m.reported_cost_usd AS reported_cost_usd, "
         "m.time_to_first_token AS time_to_first_token, m.duration AS duration, "
         "m.stop_reason AS stop_reason, m.timestamp AS completed_at FROM "
         f"(SELECT *, json_transform(decode(state), '{MESSAGE_FIELDS}') AS m "

@@ -60,10 +60,11 @@ TOO_LONG: dict[str, dict[str, Any]] = {
 class Fault:
     """What to do instead of a normal reply, once."""
 
-    kind: Literal["status", "slow", "cut", "abort", "too_long"]
+    kind: Literal["status", "slow", "cut", "abort", "too_long", "stall"]
     status: int = 500
     retry_after: float | None = None
     delay: float = 0.0
+    """Seconds of a ``slow`` start, or of a ``stall`` after the first half of the reply."""
     echo_key: bool = False
     """Put the credential the request carried into the error message, as some APIs do."""
 
@@ -84,6 +85,22 @@ class ServerState:
     chunk_delay: float = 0.0
     scripted: deque[str] = field(default_factory=deque)
     """Replies to send next, in order, instead of the generated ones (any protocol)."""
+    cache_read: int = 0
+    """Input tokens each reply reports as read from the prompt cache (in its API's field)."""
+    cache_write: int = 0
+    """Input tokens each reply reports as written to the cache (Anthropic, OpenRouter)."""
+    thinking: str | None = None
+    """Thinking each reply streams before its text, in its API's format."""
+    reject_temperature: bool = False
+    """Answer 400 to a request that sets a temperature (as reasoning models do)."""
+    no_usage: bool = False
+    """Send no usage at all (as llama_cpp.server and some other servers do)."""
+    tokenizer: bool = False
+    """Serve llama_cpp.server's ``POST /extras/tokenize`` (one token per word)."""
+    cost: float | None = None
+    """OpenRouter's ``usage.cost`` (US dollars) to send with the usage."""
+    served_model: str | None = None
+    """The model a gateway says served the reply (else the one asked for)."""
 
 
 def words(text: str) -> list[str]:
@@ -97,6 +114,13 @@ def reply_text(protocol: str, number: int, heard: str) -> str:
         f"Reply {number} from the {protocol} test server. You said: {echo}. "
         "Let us keep talking about languages, trade and the words people share."
     )
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content: a string, or a list of content blocks."""
+    if isinstance(content, list):
+        return " ".join(str(block.get("text", "")) for block in content)
+    return str(content or "")
 
 
 def chunks_of(text: str, size: int = 3) -> list[str]:
@@ -130,6 +154,12 @@ class FakeProviderServer:
         self.state.ollama_models = {"qwen2.5:0.5b"}
         self.state.chunk_delay = 0.0
         self.state.scripted.clear()
+        for name in ("cache_read", "cache_write"):
+            setattr(self.state, name, 0)
+        for name in ("thinking", "cost", "served_model"):
+            setattr(self.state, name, None)
+        for name in ("reject_temperature", "no_usage", "tokenizer"):
+            setattr(self.state, name, False)
 
     def script(self, *replies: str) -> None:
         """Send ``replies`` (in order) as the next replies, whatever the protocol."""
@@ -157,6 +187,7 @@ class FakeProviderServer:
         app.router.add_post("/api/chat", self._ollama_chat)
         app.router.add_get("/api/tags", self._ollama_tags)
         app.router.add_post("/api/pull", self._ollama_pull)
+        app.router.add_post("/extras/tokenize", self._tokenize)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -198,6 +229,11 @@ class FakeProviderServer:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         return web.json_response(payload, status=fault.status, headers=headers)
 
+    def _temperature_refused(self, body: dict[str, Any]) -> bool:
+        return self.state.reject_temperature and (
+            "temperature" in body or "temperature" in body.get("generationConfig", {})
+        )
+
     async def _stream(
         self,
         request: web.Request,
@@ -213,10 +249,12 @@ class FakeProviderServer:
             frames = frames[: max(1, complete_after // 2)]
         try:
             await response.prepare(request)
-            for frame in frames:
+            for index, frame in enumerate(frames):
                 await response.write(frame)
                 if self.state.chunk_delay:
                     await asyncio.sleep(self.state.chunk_delay)
+                if fault is not None and fault.kind == "stall" and index == complete_after // 2:
+                    await asyncio.sleep(fault.delay)
             if fault is not None and fault.kind == "abort":
                 assert request.transport is not None
                 request.transport.abort()
@@ -242,10 +280,19 @@ class FakeProviderServer:
                 fault,
                 {"error": {"message": "injected failure", "type": "server_error", "code": None}},
             )
+        if self._temperature_refused(body):
+            error = {
+                "message": "Unsupported parameter: 'temperature' is not supported with this "
+                "model.",
+                "type": "invalid_request_error",
+                "param": "temperature",
+                "code": "unsupported_parameter",
+            }
+            return web.json_response({"error": error}, status=400)
         messages = body["messages"]
         heard = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         text = self._next_reply(request, "openai", heard)
-        model = body["model"]
+        model = self.state.served_model or body["model"]
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": model}
 
         def frame(data: dict[str, Any]) -> bytes:
@@ -264,19 +311,39 @@ class FakeProviderServer:
                 }
             )
         ]
+        thinking = self.state.thinking
+        frames += [
+            frame(
+                {
+                    "choices": [
+                        {"index": 0, "delta": {"reasoning_content": c}, "finish_reason": None}
+                    ]
+                }
+            )
+            for c in chunks_of(thinking or "")
+        ]
         frames += [
             frame({"choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]})
             for c in chunks_of(text)
         ]
         content_frames = len(frames)
         frames.append(frame({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
-        if body.get("stream_options", {}).get("include_usage"):
+        wants_usage = body.get("stream_options", {}).get("include_usage")
+        if wants_usage and not self.state.no_usage:
             prompt_tokens = sum(len(words(m["content"])) for m in messages)
-            usage = {
+            reasoning = len(words(thinking or ""))
+            completion = len(words(text)) + reasoning
+            usage: dict[str, Any] = {
                 "prompt_tokens": prompt_tokens,
-                "completion_tokens": len(words(text)),
-                "total_tokens": prompt_tokens + len(words(text)),
+                "completion_tokens": completion,
+                "total_tokens": prompt_tokens + completion,
+                "prompt_tokens_details": {"cached_tokens": self.state.cache_read},
+                "completion_tokens_details": {"reasoning_tokens": reasoning},
             }
+            if self.state.cache_write:
+                usage["prompt_tokens_details"]["cache_write_tokens"] = self.state.cache_write
+            if self.state.cost is not None:
+                usage["cost"] = self.state.cost
             frames.append(frame({"choices": [], "usage": usage}))
         frames.append(b"data: [DONE]\n\n")
         return await self._stream(request, "text/event-stream", frames, fault, content_frames)
@@ -292,11 +359,17 @@ class FakeProviderServer:
             return self._error(
                 fault, {"type": "error", "error": {"type": kind, "message": "injected failure"}}
             )
+        if self._temperature_refused(body):
+            error = {"type": "invalid_request_error", "message": "temperature: not supported"}
+            return web.json_response({"type": "error", "error": error}, status=400)
         messages = body["messages"]
-        heard = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        heard = next(
+            (text_of(m["content"]) for m in reversed(messages) if m["role"] == "user"), ""
+        )
         text = self._next_reply(request, "anthropic", heard)
-        tokens_in = sum(len(words(m["content"])) for m in messages)
-        tokens_in += len(words(body.get("system", "")))
+        tokens_in = sum(len(words(text_of(m["content"]))) for m in messages)
+        tokens_in += len(words(text_of(body.get("system", ""))))
+        cached = self.state.cache_read + self.state.cache_write
 
         def frame(kind: str, data: dict[str, Any]) -> bytes:
             return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
@@ -309,22 +382,46 @@ class FakeProviderServer:
             "model": body["model"],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": tokens_in, "output_tokens": 1},
+            "usage": {
+                # Anthropic's input_tokens leave out what was read from or written to the cache.
+                "input_tokens": max(0, tokens_in - cached),
+                "cache_read_input_tokens": self.state.cache_read,
+                "cache_creation_input_tokens": self.state.cache_write,
+                "output_tokens": 1,
+            },
         }
-        frames = [
-            frame("message_start", {"message": message}),
+        frames = [frame("message_start", {"message": message}), frame("ping", {})]
+        index = 0
+        if self.state.thinking:
+            block = {"type": "thinking", "thinking": "", "signature": ""}
+            frames.append(frame("content_block_start", {"index": 0, "content_block": block}))
+            frames += [
+                frame(
+                    "content_block_delta",
+                    {"index": 0, "delta": {"type": "thinking_delta", "thinking": c}},
+                )
+                for c in chunks_of(self.state.thinking)
+            ]
+            signature = {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}
+            frames.append(frame("content_block_delta", {"index": 0, "delta": signature}))
+            frames.append(frame("content_block_stop", {"index": 0}))
+            index = 1
+        frames.append(
             frame(
-                "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
-            ),
-            frame("ping", {}),
-        ]
+                "content_block_start",
+                {"index": index, "content_block": {"type": "text", "text": ""}},
+            )
+        )
         frames += [
-            frame("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": c}})
+            frame(
+                "content_block_delta",
+                {"index": index, "delta": {"type": "text_delta", "text": c}},
+            )
             for c in chunks_of(text)
         ]
         content_frames = len(frames)
         frames += [
-            frame("content_block_stop", {"index": 0}),
+            frame("content_block_stop", {"index": index}),
             frame(
                 "message_delta",
                 {
@@ -357,6 +454,9 @@ class FakeProviderServer:
                     }
                 },
             )
+        if self._temperature_refused(body):
+            error = {"code": 400, "message": "temperature is not supported", "status": "INVALID"}
+            return web.json_response({"error": error}, status=400)
         contents = body["contents"]
         texts = [p.get("text", "") for c in contents for p in c.get("parts", [])]
         heard = next(
@@ -373,26 +473,31 @@ class FakeProviderServer:
         texts += [p.get("text", "") for p in system.get("parts", [])]
         prompt_tokens = sum(len(words(t)) for t in texts)
 
-        def frame(part: str, final: bool) -> bytes:
+        thoughts = len(words(self.state.thinking or ""))
+
+        def frame(part: str, final: bool, thought: bool = False) -> bytes:
+            piece: dict[str, Any] = {"text": part, "thought": True} if thought else {"text": part}
             candidate: dict[str, Any] = {
-                "content": {"parts": [{"text": part}], "role": "model"},
+                "content": {"parts": [piece], "role": "model"},
                 "index": 0,
             }
             if final:
                 candidate["finishReason"] = "STOP"
-            data = {
-                "candidates": [candidate],
-                "usageMetadata": {
-                    "promptTokenCount": prompt_tokens,
-                    "candidatesTokenCount": len(words(text)) if final else 0,
-                    "totalTokenCount": prompt_tokens + (len(words(text)) if final else 0),
-                },
-                "modelVersion": model,
+            usage = {
+                "promptTokenCount": prompt_tokens,
+                "candidatesTokenCount": len(words(text)) if final else 0,
+                "totalTokenCount": prompt_tokens + (len(words(text)) + thoughts if final else 0),
             }
+            if self.state.cache_read:
+                usage["cachedContentTokenCount"] = self.state.cache_read
+            if thoughts and final:
+                usage["thoughtsTokenCount"] = thoughts
+            data = {"candidates": [candidate], "usageMetadata": usage, "modelVersion": model}
             return f"data: {json.dumps(data)}\r\n\r\n".encode()
 
-        pieces = chunks_of(text)
-        frames = [frame(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        pieces = chunks_of(text) or [""]
+        frames = [frame(c, False, thought=True) for c in chunks_of(self.state.thinking or "")]
+        frames += [frame(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
         return await self._stream(request, "text/event-stream", frames, fault, len(frames))
 
     # -- Ollama ----------------------------------------------------------------------------
@@ -434,6 +539,14 @@ class FakeProviderServer:
         return await self._stream(
             request, "application/x-ndjson", frames, fault, content_frames + 1
         )
+
+    async def _tokenize(self, request: web.Request) -> web.Response:
+        """llama_cpp.server's tokenizer: one token per word here."""
+        if not self.state.tokenizer:
+            raise web.HTTPNotFound()
+        body = await request.json()
+        self.state.requests.append(SeenRequest("tokenize", request.path, {}, body))
+        return web.json_response({"tokens": list(range(len(words(body["input"]))))})
 
     async def _ollama_tags(self, request: web.Request) -> web.Response:
         models = [

@@ -60,8 +60,15 @@ def test_anthropic_gets_the_system_prompt_in_its_own_field(
 ) -> None:
     collect(create_provider(resolve_model("claude")), temperature=0.3)
     (request,) = provider_env.requests("anthropic")
-    assert request.body["system"] == "You are terse and curious."
+    # The system prompt and the latest message are the cache breakpoints (on by default).
+    mark = {"type": "ephemeral"}
+    assert request.body["system"] == [
+        {"type": "text", "text": "You are terse and curious.", "cache_control": mark}
+    ]
     assert all(m["role"] != "system" for m in request.body["messages"])
+    last = request.body["messages"][-1]["content"]
+    assert last == [{"type": "text", "text": "And how does a creole start?", "cache_control": mark}]
+    assert all(isinstance(m["content"], str) for m in request.body["messages"][:-1])
     assert request.body["temperature"] == 0.3
     assert SENTINEL_KEYS["ANTHROPIC_API_KEY"] in str(request.headers)
 
