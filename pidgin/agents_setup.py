@@ -23,6 +23,8 @@ class Agents:
     pacing: dict[AgentId, Pacing] = field(default_factory=dict)
     injections: list[dict[str, Any]] = field(default_factory=list)
     """System messages an awareness file schedules for later turns."""
+    notes: list[str] = field(default_factory=list)
+    """Settings a model does not take and that were left out (tell the user once)."""
 
 
 def _refuse(question: str) -> bool:
@@ -40,6 +42,8 @@ def build_agents(
     temperatures: Mapping[AgentId, float | None] | None = None,
     awareness: Mapping[AgentId, str] | None = None,
     max_tokens: Mapping[AgentId, int | None] | None = None,
+    prompt_cache: bool = True,
+    thinking: Mapping[AgentId, str | None] | None = None,
 ) -> Agents:
     """Resolve both models (a clear error for unknown ones) and create their providers.
 
@@ -50,7 +54,8 @@ def build_agents(
     openai-compatible agents. ``temperatures`` overrides ``temperature`` per agent;
     ``awareness`` maps each agent to its own preset or awareness file, so each agent gets
     only its own system prompt. ``max_tokens`` caps each agent's replies (absent: the
-    provider's default).
+    provider's default). A temperature or thinking the registry says a model does not take
+    is left out (and recorded as not set), with a note to show the user.
     """
     info = {"a": resolve_model(model_a), "b": resolve_model(model_b)}
     if base_url and all(entry.provider != "openai-compatible" for entry in info.values()):
@@ -63,20 +68,35 @@ def build_agents(
     providers: dict[AgentId, Provider] = {}
     pacing: dict[AgentId, Pacing] = {}
     pacing_factory = PacingFactory()
+    notes: list[str] = []
     for agent in ("a", "b"):
         entry = info[agent]
         own_url = base_url if entry.provider == "openai-compatible" else None
+        wanted = (temperatures or {}).get(agent, temperature)
+        if wanted is not None and "temperature" not in entry.parameters:
+            notes.append(f"{entry.name} takes no temperature: agent {agent.upper()} gets none")
+            wanted = None
+        think = (thinking or {}).get(agent)
+        if think is not None and "thinking" not in entry.parameters:
+            notes.append(f"{entry.name} has no thinking setting: agent {agent.upper()} gets none")
+            think = None
         specs[agent] = AgentSpec(
             model=entry.name,
             provider=entry.provider,
             display_name=names[agent],
-            temperature=(temperatures or {}).get(agent, temperature),
+            temperature=wanted,
             max_tokens=(max_tokens or {}).get(agent),
             input_price_per_million=entry.input_price_per_million,
             output_price_per_million=entry.output_price_per_million,
+            cache_read_price_per_million=entry.cache_read_price_per_million,
+            cache_write_price_per_million=entry.cache_write_price_per_million,
+            prompt_cache=prompt_cache,
+            thinking=think,
             base_url=shareable_base_url(own_url),
         )
-        providers[agent] = create_provider(entry, base_url=own_url)
+        providers[agent] = create_provider(
+            entry, base_url=own_url, prompt_cache=prompt_cache, thinking=think
+        )
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     _check_ollama(providers, assume_yes, confirm)
     injections: list[dict[str, Any]] = []
@@ -88,7 +108,9 @@ def build_agents(
             prompt = plan.system_prompts[agent_id]
             specs[agent_id] = msgspec.structs.replace(specs[agent_id], system_prompt=prompt)
         injections = plan.injections
-    return Agents(specs=specs, providers=providers, pacing=pacing, injections=injections)
+    return Agents(
+        specs=specs, providers=providers, pacing=pacing, injections=injections, notes=notes
+    )
 
 
 def providers_for(
@@ -102,7 +124,9 @@ def providers_for(
     require_api_keys(provider_settings(entry.provider) for entry in entries.values())
     for agent, spec in specs.items():
         entry = entries[agent]
-        providers[agent] = create_provider(entry, base_url=spec.base_url)
+        providers[agent] = create_provider(
+            entry, base_url=spec.base_url, prompt_cache=spec.prompt_cache, thinking=spec.thinking
+        )
         pacing[agent] = pacing_factory.for_provider(provider_settings(entry.provider))
     return providers, pacing
 

@@ -10,6 +10,7 @@ import click
 from pidgin.cli.awareness_options import awareness_choices, awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
 from pidgin.cli.conversation_options import agent_options, per_agent
+from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
@@ -93,6 +94,7 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     "summing to 1, e.g. content=0.5,structure=0.2,sentences=0.1,length=0.1,punctuation=0.1.",
 )
 @stop_options(actions=("stop", "pause"))
+@provider_options
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
 @click.option(
     "--delay",
@@ -148,6 +150,11 @@ def chat(
     stop_on: tuple[str, ...],
     stop_on_pattern: tuple[str, ...],
     stop_action: str,
+    max_cost: float | None,
+    max_total_tokens: int | None,
+    no_cache: bool,
+    think_a: str | None,
+    think_b: str | None,
     quiet: bool,
     delay: float,
     base_url: str | None,
@@ -202,7 +209,11 @@ def chat(
         awareness=awareness_choices(awareness, awareness_a, awareness_b),
         temperatures=per_agent(temperature, temperature_a, temperature_b),
         max_tokens=per_agent(max_tokens, max_tokens_a, max_tokens_b),
+        prompt_cache=not no_cache,
+        thinking={"a": think_a, "b": think_b},
     )
+    for note in agents.notes:
+        click.echo(f"Note: {note}", err=True)
     url = parse_store_url(store_url(store, output))
     ensure_writable_directory(output)
 
@@ -225,6 +236,8 @@ def chat(
             stop_action=stop_action,
             injections=agents.injections,
             choose_names=choose_names,
+            max_cost_usd=max_cost,
+            max_total_tokens=max_total_tokens,
         )
         code = run_in_terminal(
             log,

@@ -11,6 +11,7 @@ import click
 from pidgin.cli.awareness_options import awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
 from pidgin.cli.conversation_options import agent_options, convergence_options
+from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
 
 STOP_WAIT_SECONDS = 120.0
@@ -40,6 +41,12 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
     "choose_names": ("choose_names",),
     "stop_on": ("stop_on",),
     "stop_on_pattern": ("stop_on_pattern",),
+    "max_cost": ("max_cost",),
+    "max_total_tokens": ("max_total_tokens",),
+    "experiment_max_cost": ("experiment_max_cost",),
+    "experiment_max_total_tokens": ("experiment_max_total_tokens",),
+    "think_a": ("agents", "a", "think"),
+    "think_b": ("agents", "b", "think"),
 }
 
 
@@ -109,6 +116,21 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 )
 @click.option("--choose-names", is_flag=True, help="Each agent picks its own name at the start.")
 @stop_options(actions=("stop",))
+@provider_options
+@click.option(
+    "--experiment-max-cost",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    metavar="USD",
+    help="Start no more conversations once the experiment has spent USD dollars.",
+)
+@click.option(
+    "--experiment-max-total-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Start no more conversations once the experiment has spent N tokens.",
+)
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")
 @click.option("-y", "--yes", is_flag=True, help="Pull a missing Ollama model without asking.")
@@ -140,6 +162,8 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     for option, path in OVERRIDES.items():
         if _given(ctx, option) or (spec_file is None and options[option] is not None):
             _set(data, path, options[option])
+    if options["no_cache"]:
+        data["cache"] = False
     spec = ExperimentSpec.model_validate(data)
 
     output: Path = options["output"]

@@ -64,6 +64,8 @@ def status_view(status: ExperimentStatus) -> RenderableType:
     )
     summary.add_row("Tokens", f"{tokens_in:,} in, {tokens_out:,} out")
     summary.add_row("Cost", format_dollars(status.cost))
+    if status.budget is not None:
+        summary.add_row("Budget", status.budget)
     summary.add_row("Errors", str(status.errors))
     table = Table()
     for column in ("#", "conversation", "state", "turns", "ended", "tokens", "cost", "errors"):

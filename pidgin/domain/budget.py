@@ -69,7 +69,8 @@ def exceeded(
     """(kind, limit, spent) of the first budget the next request would cross, or None."""
     if max_total_tokens is not None and spend.tokens + estimated_tokens > max_total_tokens:
         return ("tokens", float(max_total_tokens), float(spend.tokens))
-    if max_cost_usd is not None and spend.cost is not None and estimated_cost is not None:
-        if spend.cost + estimated_cost > max_cost_usd:
-            return ("cost", max_cost_usd, spend.cost)
+    if max_cost_usd is None or spend.cost is None or estimated_cost is None:
+        return None
+    if spend.cost + estimated_cost > max_cost_usd:
+        return ("cost", max_cost_usd, spend.cost)
     return None

@@ -17,8 +17,8 @@ from eventsourcing.domain import Aggregate, event
 
 from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
 from pidgin.domain.budget import Spend, Usage, exceeded
-from pidgin.domain.pricing import cost_in_dollars
 from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
+from pidgin.domain.pricing import cost_in_dollars
 
 END_REASON_OUTCOMES: dict[str, str] = {
     "max_turns": "completed",

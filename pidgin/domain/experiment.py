@@ -70,6 +70,15 @@ class Experiment(Aggregate):
     class ExperimentFailed(Aggregate.Event):
         message: str
 
+    class ExperimentBudgetReached(Aggregate.Event):
+        """The experiment spent its budget (``kind`` cost or tokens): conversations not
+        started yet will not be; ``not_started`` says how many."""
+
+        kind: str
+        limit: float
+        spent: float
+        not_started: int
+
     @event(ExperimentCreated)
     def __init__(
         self, name: str, spec: dict[str, Any], settings: dict[str, Any], parallel: int
@@ -82,6 +91,7 @@ class Experiment(Aggregate):
         self.started: set[UUID] = set()
         self.finished: dict[UUID, str] = {}
         self.state = "running"
+        self.budget_reached: tuple[str, float, float] | None = None
 
     @classmethod
     def create(
@@ -117,8 +127,23 @@ class Experiment(Aggregate):
         return counts
 
     def unfinished(self) -> list[UUID]:
-        """Scheduled conversations not recorded as finished, in schedule order."""
-        return [cid for cid in self.scheduled if cid not in self.finished]
+        """Scheduled conversations not recorded as finished, in schedule order (once the
+        budget is spent, only those already started)."""
+        return [
+            cid
+            for cid in self.scheduled
+            if cid not in self.finished and (self.budget_reached is None or cid in self.started)
+        ]
+
+    def budget(self) -> tuple[float | None, int | None]:
+        """(US dollars, tokens) the whole experiment may spend (None: no limit)."""
+        return (
+            self.settings.get("experiment_max_cost_usd"),
+            self.settings.get("experiment_max_total_tokens"),
+        )
+
+    def not_started(self) -> list[UUID]:
+        return [cid for cid in self.scheduled if cid not in self.started]
 
     # -- commands (idempotent) -------------------------------------------------------------
 
@@ -149,6 +174,13 @@ class Experiment(Aggregate):
         if self.unfinished():
             raise ExperimentRuleError(f"{len(self.unfinished())} conversations are unfinished")
         self._on_completed(**self.counts())
+
+    def reach_budget(self, kind: str, limit: float, spent: float) -> None:
+        """Start no more conversations: the experiment spent its budget (recorded once)."""
+        if self.budget_reached is None:
+            self._on_budget_reached(
+                kind=kind, limit=limit, spent=spent, not_started=len(self.not_started())
+            )
 
     def stop(self, immediate: bool) -> None:
         if self.state == "running":
@@ -187,6 +219,10 @@ class Experiment(Aggregate):
     @event(ExperimentStopped)
     def _on_stopped(self, immediate: bool, completed: int, failed: int, interrupted: int) -> None:
         self.state = "stopped"
+
+    @event(ExperimentBudgetReached)
+    def _on_budget_reached(self, kind: str, limit: float, spent: float, not_started: int) -> None:
+        self.budget_reached = (kind, limit, spent)
 
     @event(ExperimentFailed)
     def _on_failed(self, message: str) -> None:

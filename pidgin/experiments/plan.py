@@ -56,6 +56,8 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         temperatures={agent: per_agent[agent].temperature for agent in AGENT_IDS},
         awareness=awareness,
         max_tokens={agent: per_agent[agent].max_tokens for agent in AGENT_IDS},
+        prompt_cache=spec.cache,
+        thinking={agent: per_agent[agent].think for agent in AGENT_IDS},
     )
     specs: dict[AgentId, AgentSpec] = dict(agents.specs)
     for agent in AGENT_IDS:
@@ -79,6 +81,11 @@ def conversation_settings(spec: ExperimentSpec, *, assume_yes: bool = False) -> 
         "seed_derivation": SEED_DERIVATION,
         "stop_regexes": spec.stop_on,
         "stop_patterns": spec.stop_on_pattern,
+        "max_cost_usd": spec.max_cost,
+        "max_total_tokens": spec.max_total_tokens,
+        "experiment_max_cost_usd": spec.experiment_max_cost,
+        "experiment_max_total_tokens": spec.experiment_max_total_tokens,
+        "notes": agents.notes,
     }
 
 
@@ -115,4 +122,6 @@ def new_conversation(
         convergence_action=settings.get("convergence_action", "stop"),
         stop_regexes=settings.get("stop_regexes", []),
         stop_patterns=settings.get("stop_patterns", []),
+        max_cost_usd=settings.get("max_cost_usd"),
+        max_total_tokens=settings.get("max_total_tokens"),
     )

@@ -153,6 +153,8 @@ class ExperimentRunner:
                 return
             conversation = load_conversation(self._log, cid)
             if conversation is None:
+                if self._budget_spent(experiment):
+                    return
                 index = experiment.scheduled.index(cid)
                 conversation = new_conversation(
                     experiment.settings, cid, experiment.id, index, experiment.name
@@ -165,6 +167,28 @@ class ExperimentRunner:
                 if not await self._conduct(cid, conversation):
                     return
             self._record_finished(cid, conversation if conversation.is_ended else None)
+
+    def _budget_spent(self, experiment: Experiment) -> bool:
+        """Whether the experiment's budget is spent (recorded the first time); the spend
+        is summed from its conversations in the log, so it survives a crash."""
+        max_cost, max_tokens = experiment.budget()
+        if max_cost is None and max_tokens is None:
+            return False
+        tokens, cost = 0, 0.0
+        for cid in experiment.scheduled:
+            conversation = load_conversation(self._log, cid)
+            if conversation is not None:
+                tokens += conversation.spent.tokens
+                cost += conversation.spent.cost or 0.0
+        if max_tokens is not None and tokens >= max_tokens:
+            crossed = ("tokens", float(max_tokens), float(tokens))
+        elif max_cost is not None and cost >= max_cost:
+            crossed = ("cost", max_cost, cost)
+        else:
+            return False
+        self._update(lambda e: e.reach_budget(*crossed))
+        self._notify(f"experiment budget reached ({crossed[0]}): no more conversations start")
+        return True
 
     def _update(self, command: Callable[[Experiment], None]) -> None:
         self._experiment = update_experiment(

@@ -29,6 +29,18 @@ class AgentSettings(_Strict):
     """A preset (none, basic, firm, research, backrooms) or an awareness YAML file."""
     system_prompt: str | None = None
     """A literal system prompt; use either this or ``awareness``."""
+    think: str | None = None
+    """Extended thinking / reasoning: low, medium, high or a budget in tokens (>= 1024)."""
+
+    @field_validator("think")
+    @classmethod
+    def _thinking(cls, value: str | None) -> str | None:
+        from pidgin.providers.thinking import ThinkingError, parse_thinking
+
+        try:
+            return parse_thinking(value)
+        except ThinkingError as error:
+            raise ValueError(str(error)) from None
 
     @model_validator(mode="after")
     def _one_prompt_source(self) -> AgentSettings:
@@ -83,6 +95,17 @@ class ExperimentSpec(_Strict):
     """Regexes: a message matching one ends its conversation (stop_regex)."""
     stop_on_pattern: list[str] = []
     """Pattern detectors (docs/patterns.md): one firing live ends its conversation."""
+    max_cost: float | None = Field(default=None, gt=0)
+    """US dollars each conversation may spend (it ends with reason budget before the
+    request that would cross it)."""
+    max_total_tokens: int | None = Field(default=None, ge=1)
+    """Tokens (in + out) each conversation may spend."""
+    experiment_max_cost: float | None = Field(default=None, gt=0)
+    """US dollars the whole experiment may spend: once reached, no conversation starts."""
+    experiment_max_total_tokens: int | None = Field(default=None, ge=1)
+    """Tokens the whole experiment may spend: once reached, no conversation starts."""
+    cache: bool = True
+    """Mark the history for prompt caching (Anthropic); false is chat's --no-cache."""
     store: str | None = None
     output: str | None = None
 

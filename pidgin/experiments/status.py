@@ -46,6 +46,8 @@ class ExperimentStatus:
     output: Path
     runners: list[int] = field(default_factory=list)
     conversations: list[ConversationStatus] = field(default_factory=list)
+    budget: str | None = None
+    """The experiment's budget and, once reached, that no more conversations start."""
 
     @property
     def finished(self) -> int:
@@ -116,6 +118,7 @@ def read_status(
         parallel=experiment.parallel,
         output=output,
         runners=runners,
+        budget=_budget_text(experiment),
     )
     if conversations:
         views = {v.conversation_id: v for v in read_conversations(log, experiment.scheduled)}
@@ -149,3 +152,18 @@ def _conversation_status(
         errors=len(view.errors),
         convergence=view.final_convergence,
     )
+
+
+def _budget_text(experiment: Experiment) -> str | None:
+    max_cost, max_tokens = experiment.budget()
+    limits = [f"${max_cost:,.2f}" if max_cost is not None else ""]
+    limits.append(f"{max_tokens:,} tokens" if max_tokens is not None else "")
+    given = " and ".join(limit for limit in limits if limit)
+    if not given:
+        return None
+    if experiment.budget_reached is None:
+        return given
+    kind, _limit, spent = experiment.budget_reached
+    used = f"${spent:,.6f}" if kind == "cost" else f"{int(spent):,} tokens"
+    left = len(experiment.not_started())
+    return f"{given}: reached ({used} spent); {left} conversations not started"

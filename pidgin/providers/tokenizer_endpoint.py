@@ -28,7 +28,7 @@ def _count(url: str, model: str, text: str) -> int | None:
         url, data=body, headers={"Content-Type": "application/json"}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=TOKENIZE_TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TOKENIZE_TIMEOUT) as response:
             tokens = json.loads(response.read()).get("tokens")
     except (OSError, ValueError, AttributeError, urllib.error.URLError):
         return None

@@ -282,8 +282,7 @@ class FakeProviderServer:
             )
         if self._temperature_refused(body):
             error = {
-                "message": "Unsupported parameter: 'temperature' is not supported with this "
-                "model.",
+                "message": "Unsupported parameter: 'temperature' is not supported with this model.",
                 "type": "invalid_request_error",
                 "param": "temperature",
                 "code": "unsupported_parameter",
@@ -363,9 +362,7 @@ class FakeProviderServer:
             error = {"type": "invalid_request_error", "message": "temperature: not supported"}
             return web.json_response({"type": "error", "error": error}, status=400)
         messages = body["messages"]
-        heard = next(
-            (text_of(m["content"]) for m in reversed(messages) if m["role"] == "user"), ""
-        )
+        heard = next((text_of(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
         text = self._next_reply(request, "anthropic", heard)
         tokens_in = sum(len(words(text_of(m["content"]))) for m in messages)
         tokens_in += len(words(text_of(body.get("system", ""))))

@@ -40,7 +40,7 @@ def test_chat_between_anthropic_and_openai_records_tokens_and_cost(
     document = json.loads(transcript(tmp_path, ".json"))
     assert document["end_reason"] == "max_turns"
     assert [m["model"] for m in document["messages"]] == [
-        "anthropic:claude-sonnet-4-20250514",
+        "anthropic:claude-sonnet-4-5",
         "openai:gpt-4o",
     ] * 2
     assert all(m["tokens_in"] > 0 and m["tokens_out"] > 0 for m in document["messages"])
@@ -59,8 +59,8 @@ def test_chat_between_anthropic_and_openai_records_tokens_and_cost(
     assert f"${expected_a + expected_b:,.6f}" in listing.stdout
     # Replaying gives the same bytes: the cost comes from the log, not today's registry.
     write_user_config(
-        '[models."anthropic:claude-sonnet-4-20250514"]\n'
-        'provider = "anthropic"\nmodel = "claude-sonnet-4-20250514"\n'
+        '[models."anthropic:claude-sonnet-4-5"]\n'
+        'provider = "anthropic"\nmodel = "claude-sonnet-4-5"\n'
         "input_price_per_million = 99.0\noutput_price_per_million = 99.0\n"
     )
     assert run_cli("replay", "--check", cwd=tmp_path).returncode == 0
@@ -72,7 +72,7 @@ def test_gemini_and_grok_and_ollama_can_be_mixed(
     result = run_cli("chat", "-a", "gemini", "-b", "grok", "-t", "1", "-q", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     models = [m["model"] for m in json.loads(transcript(tmp_path, ".json"))["messages"]]
-    assert models == ["google:gemini-2.5-flash", "xai:grok-3"]
+    assert models == ["google:gemini-2.5-flash", "xai:grok-4"]
     other = tmp_path / "second"
     other.mkdir()
     result = run_cli(
@@ -80,7 +80,7 @@ def test_gemini_and_grok_and_ollama_can_be_mixed(
     )
     assert result.returncode == 0, result.stderr
     models = [m["model"] for m in json.loads(transcript(other, ".json"))["messages"]]
-    assert models == ["ollama:qwen2.5:0.5b", "anthropic:claude-sonnet-4-20250514"]
+    assert models == ["ollama:qwen2.5:0.5b", "anthropic:claude-sonnet-4-5"]
 
 
 def test_openai_compatible_server_by_base_url(
@@ -268,7 +268,7 @@ def test_models_lists_prices_aliases_and_key_status(
         "15",
         "set",
     ]
-    assert "missing (XAI_API_KEY)" in rows["xai:grok-3"]
+    assert "missing (XAI_API_KEY)" in rows["xai:grok-4"]
     assert "not needed" in rows["local:test"]
     assert "mine" in rows["ollama:my-model"] and "4,096" in rows["ollama:my-model"]
 

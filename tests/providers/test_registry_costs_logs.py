@@ -39,10 +39,10 @@ def test_agents_recorded_before_prices_existed_still_decode() -> None:
 @pytest.mark.parametrize(
     ("typed", "canonical"),
     [
-        ("claude", "anthropic:claude-sonnet-4-20250514"),
+        ("claude", "anthropic:claude-sonnet-4-5"),
         ("GPT-4o", "openai:gpt-4o"),
         ("gemini", "google:gemini-2.5-flash"),
-        ("grok", "xai:grok-3"),
+        ("grok", "xai:grok-4"),
         ("smollm2", "local:smollm2"),
         ("ollama:qwen2.5:0.5b", "ollama:qwen2.5:0.5b"),
         ("ollama:mistral:7b", "ollama:mistral:7b"),
