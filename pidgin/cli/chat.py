@@ -175,8 +175,9 @@ def chat(
     paused (resume later with --resume). Without a terminal, Ctrl+C ends the
     conversation with reason `interrupted`, keeping every completed message.
 
-    Exit codes: 0 ended normally (or left paused), 1 ended in error (every attempt at a
-    message failed), 2 bad input, 130 interrupted (Ctrl+C).
+    Exit codes: 0 ended normally (or left paused; a budget reached), 1 ended in error,
+    empty_response or timeout (every attempt at a message failed), 2 bad input, 130
+    interrupted (Ctrl+C).
 
     Example: pidgin chat -a local:test -b local:test -t 10 -p "What is a pidgin language?"
     """

@@ -139,10 +139,14 @@ def _run_until_settled(
 
 
 def exit_code(end_reason: str | None) -> int:
-    """The exit code of a run whose conversation ended with ``end_reason`` (see --help)."""
-    if end_reason == "error":
+    """The exit code of a run whose conversation ended with ``end_reason`` (see --help):
+    its outcome as END_REASON_OUTCOMES says (failed 1, interrupted 130, else 0)."""
+    from pidgin.domain.experiment import outcome_of
+
+    outcome = outcome_of(end_reason) if end_reason else "completed"
+    if outcome == "failed":
         return EXIT_ERROR
-    if end_reason == "interrupted":
+    if outcome == "interrupted":
         return EXIT_INTERRUPTED
     return EXIT_OK
 
