@@ -35,6 +35,8 @@ class AgentTotals:
     reported_cost: float | None = None
     """The sum of the costs a gateway reported (None: no reply had one)."""
     priced_replies: int = 0
+    unknown: int = 0
+    """Replies whose provider reported no token counts (they add nothing above)."""
 
     def add(
         self,
@@ -44,6 +46,8 @@ class AgentTotals:
         cache_write: int | None = None,
         reported_cost: float | None = None,
     ) -> None:
+        if tokens_in is None or tokens_out is None:
+            self.unknown += 1
         t_in, t_out = tokens_in or 0, tokens_out or 0
         read, write = cache_read or 0, cache_write or 0
         self.tokens_in += t_in

@@ -17,7 +17,12 @@ from uuid import UUID
 from eventlog import EventLog
 from pidgin.domain.pricing import format_dollars
 from projections import costs
-from projections.conversation_view import ConversationView, InjectionView, read_conversations
+from projections.conversation_view import (
+    ConversationView,
+    InjectionView,
+    MessageView,
+    read_conversations,
+)
 from projections.metrics.headline import headline_metrics, headline_text
 
 TRANSCRIPT_SCHEMA = "pidgin.transcript/1"
@@ -110,6 +115,35 @@ def _max_tokens_row(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return [f"| Max tokens | {limits[0]} | {limits[1]} |"]
 
 
+def _unknown(view: ConversationView, agent: str) -> str:
+    """A note when some of the agent's replies came with no token counts (never 0)."""
+    count = view.totals(agent).unknown
+    return f" (+{count} replies not counted)" if count else ""
+
+
+def _cache_rows(view: ConversationView) -> list[str]:
+    """A row of prompt-cache tokens, only when a provider reported any (so transcripts of
+    conversations without caching keep their bytes)."""
+    a, b = view.totals("a"), view.totals("b")
+    if not any((a.cache_read, a.cache_write, b.cache_read, b.cache_write)):
+        return []
+    return [
+        f"| Cache read / write | {a.cache_read:,} / {a.cache_write:,} "
+        f"| {b.cache_read:,} / {b.cache_write:,} |"
+    ]
+
+
+def _usage_details(message: MessageView) -> dict[str, Any]:
+    """What a provider reported beyond tokens in and out, only when it did."""
+    details = {
+        "cache_read_tokens": message.cache_read,
+        "cache_write_tokens": message.cache_write,
+        "thinking_tokens": message.thinking_tokens,
+        "reported_cost_usd": message.reported_cost,
+    }
+    return {key: value for key, value in details.items() if value is not None}
+
+
 def render_markdown(view: ConversationView) -> str:
     """A readable transcript with a header of settings and totals."""
     a, b = view.agents["a"], view.agents["b"]
@@ -126,7 +160,9 @@ def render_markdown(view: ConversationView) -> str:
         f"| Model | {a['model']} | {b['model']} |",
         f"| Temperature | {_temperature(a['temperature'])} | {_temperature(b['temperature'])} |",
         *_max_tokens_row(a, b),
-        f"| Tokens in / out | {in_a:,} / {out_a:,} | {in_b:,} / {out_b:,} |",
+        f"| Tokens in / out | {in_a:,} / {out_a:,}{_unknown(view, 'a')} "
+        f"| {in_b:,} / {out_b:,}{_unknown(view, 'b')} |",
+        *_cache_rows(view),
         f"| Cost | {format_dollars(agent_cost(view, 'a'))} "
         f"| {format_dollars(agent_cost(view, 'b'))} |",
         "",
@@ -238,6 +274,7 @@ def transcript_document(view: ConversationView) -> dict[str, Any]:
                 "duration": m.duration,
                 "stop_reason": m.stop_reason,
                 "completed_at": m.completed_at.isoformat(),
+                **_usage_details(m),
             }
             for m in view.messages
         ],

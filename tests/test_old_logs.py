@@ -16,19 +16,33 @@ from pathlib import Path
 
 from click.testing import Result
 
-FIXTURE = Path(__file__).parent / "fixtures" / "round1_log"
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE = FIXTURES / "round1_log"
 
 
-def test_round1_log_replays_to_the_transcripts_it_was_written_with(
-    workdir: Path, run_cli: Callable[..., Result]
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        FIXTURE,
+        # Written by the providers round (MessageCompleted version 2): prompt-cache tokens
+        # of an Anthropic agent, an openai-compatible agent whose server sent no usage
+        # (unknown counts), and a token budget that ended the conversation.
+        FIXTURES / "round2_log",
+    ],
+    ids=["round1", "round2"],
+)
+def test_old_logs_replay_to_the_transcripts_they_were_written_with(
+    workdir: Path, run_cli: Callable[..., Result], fixture: Path
 ) -> None:
-    shutil.copytree(FIXTURE, workdir / "log", ignore=shutil.ignore_patterns("transcripts"))
+    shutil.copytree(fixture, workdir / "log", ignore=shutil.ignore_patterns("transcripts"))
     result = run_cli("replay", "--store", f"jsonl://{workdir / 'log'}", "-o", str(workdir / "out"))
     assert result.exit_code == 0, result.output
-    expected = sorted(p.name for p in (FIXTURE / "transcripts").iterdir())
+    expected = sorted(p.name for p in (fixture / "transcripts").iterdir())
     written = sorted(p.name for p in (workdir / "out" / "transcripts").iterdir())
     assert written == expected
     for name in expected:
         assert (workdir / "out" / "transcripts" / name).read_bytes() == (
-            FIXTURE / "transcripts" / name
+            fixture / "transcripts" / name
         ).read_bytes(), name
