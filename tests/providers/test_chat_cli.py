@@ -259,15 +259,18 @@ def test_models_lists_prices_aliases_and_key_status(
         for line in result.stdout.splitlines()
         if line.startswith("│")
     }
-    claude = [c.strip() for c in rows["anthropic:claude-sonnet-4-20250514"].split("│")]
-    assert claude[2:8] == [
-        "anthropic",
-        "claude, claude-sonnet-4, sonnet",
+    claude = [c.strip() for c in rows["anthropic:claude-sonnet-4-5"].split("│")]
+    assert claude[2:9] == [
+        "claude, sonnet, claude-sonnet",
         "200,000",
         "3",
         "15",
+        "0.3 / 3.75",
+        "temperature, thinking",
         "set",
     ]
+    gpt5 = [c.strip() for c in rows["openai:gpt-5"].split("│")]
+    assert gpt5[6:8] == ["0.125 / -", "seed, thinking"]  # a reasoning model: no temperature
     assert "missing (XAI_API_KEY)" in rows["xai:grok-4"]
     assert "not needed" in rows["local:test"]
     assert "mine" in rows["ollama:my-model"] and "4,096" in rows["ollama:my-model"]

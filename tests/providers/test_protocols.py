@@ -97,7 +97,7 @@ def test_gemini_api_key_is_an_accepted_alternative(
 
 
 @pytest.mark.parametrize(
-    ("model", "header"), [("gpt-4o", "OPENAI_API_KEY"), ("grok", "XAI_API_KEY")]
+    ("model", "header"), [("gpt-4o", "OPENAI_API_KEY"), ("grok-3", "XAI_API_KEY")]
 )
 def test_openai_and_xai_send_their_own_keys(
     provider_env: FakeProviderServer, model: str, header: str

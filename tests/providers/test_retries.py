@@ -58,7 +58,7 @@ def test_a_500_is_retried_and_each_failed_attempt_recorded(
     ]
     completed = of(events, Conversation.MessageCompleted)
     assert [m.agent for m in completed] == ["a", "b"]
-    assert completed[0].model == "anthropic:claude-sonnet-4-20250514"
+    assert completed[0].model == "anthropic:claude-sonnet-4-5"
     assert of(events, Conversation.ConversationEnded)[0].reason == "max_turns"
     assert len(provider_env.requests("anthropic")) == 3
 
