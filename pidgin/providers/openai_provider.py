@@ -9,7 +9,7 @@ from typing import Any
 import openai
 
 from pidgin.domain.messages import ChatMessage
-from pidgin.providers.base import ReportsUsage, ResponseUsage, StreamCutOff
+from pidgin.providers.base import ProviderError, ReportsUsage, ResponseUsage, StreamCutOff
 from pidgin.providers.sdk_errors import provider_error
 from pidgin.providers.thinking import reasoning_effort
 from pidgin.providers.tokenizer_endpoint import count_tokens
@@ -113,7 +113,17 @@ class OpenAIProvider(ReportsUsage):
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason
         except Exception as error:
-            raise provider_error(self.name, error) from None
+            failure = provider_error(self.name, error)
+            if self._temperature_refused(failure, temperature):
+                # A model the registry does not know to refuse it: the next attempt (the
+                # conductor records this one) is sent no temperature.
+                self.accepts_temperature = False
+                failure = ProviderError(
+                    f"{failure} (the next attempt is sent no temperature)",
+                    status=failure.status,
+                    retryable=True,
+                )
+            raise failure from None
         if finish_reason is None:
             raise StreamCutOff(self.name)
         if usage is not None:
@@ -125,6 +135,14 @@ class OpenAIProvider(ReportsUsage):
             stop_reason=finish_reason,
             thinking="".join(thinking) or None,
             **reported,
+        )
+
+    def _temperature_refused(self, failure: ProviderError, temperature: float | None) -> bool:
+        return (
+            failure.status == 400
+            and temperature is not None
+            and self.accepts_temperature
+            and "temperature" in str(failure).lower()
         )
 
     async def _counted_usage(self, messages: Sequence[ChatMessage], reply: str) -> dict[str, Any]:

@@ -102,9 +102,23 @@ def test_thinking_streamed_in_each_apis_format_is_recorded_not_shown(
 
 def test_a_model_that_rejects_temperature_is_sent_none(provider_env: FakeProviderServer) -> None:
     provider_env.state.reject_temperature = True
-    with pytest.raises(ProviderError) as error:  # The server's answer when it is sent one.
-        collect(create_provider(resolve_model("gpt-4o")), temperature=0.5)
-    assert error.value.status == 400 and "temperature" in str(error.value)
+    # A model the registry does not know to refuse it: its 400 becomes a retryable
+    # failure and the next attempt is sent no temperature.
+    unknown = create_provider(resolve_model("openai:o-unknown"))
+
+    async def two_attempts() -> tuple[ProviderError, str]:
+        try:
+            async for _ in unknown.stream_response(HISTORY, 0.5):
+                pass
+        except ProviderError as failure:
+            first = failure
+        return first, "".join([c async for c in unknown.stream_response(HISTORY, 0.5)])
+
+    error, text = asyncio.run(two_attempts())
+    assert error.status == 400 and error.retryable
+    assert "next attempt is sent no temperature" in str(error)
+    assert text
+    assert "temperature" not in provider_env.requests("openai")[-1].body
     provider = create_provider(resolve_model("gpt-5"))  # The registry: no temperature.
     assert "".join(collect(provider, temperature=0.5))
     assert "temperature" not in provider_env.requests("openai")[-1].body
