@@ -43,13 +43,14 @@ def test_each_problem_names_the_key_the_line_and_what_is_allowed(tmp_path):
             f"{source} line 2: turns: Input should be a valid integer, unable to parse string "
             "as an integer (got 'ten')",
             f"{source} line 5: agents.a.modle: unknown key; allowed: model, temperature, "
-            "max_tokens, awareness, system_prompt",
+            "max_tokens, awareness, system_prompt, think",
             f"{source} line 7: agents.b.temperature: Input should be less than or equal to 2 "
             "(got 5)",
             f"{source} line 8: first_speaker: Input should be 'a' or 'b' (got 'c')",
             f"{source} line 9: extra: unknown key; allowed: name, agents, awareness, prompt, "
             "turns, repetitions, parallel, convergence, first_speaker, seed, base_url, "
-            "choose_names, stop_on, stop_on_pattern, store, output",
+            "choose_names, stop_on, stop_on_pattern, max_cost, max_total_tokens, "
+            "experiment_max_cost, experiment_max_total_tokens, cache, store, output",
         ]
     )
 
