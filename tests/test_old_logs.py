@@ -14,9 +14,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from click.testing import Result
-
 import pytest
+from click.testing import Result
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "round1_log"

@@ -165,7 +165,9 @@ def _copy_turns(log: Any, source: Any, new: Any, branch_turn: int) -> None:
     for event in log.aggregate_events(source.id):
         if isinstance(event, Conversation.MessageCompleted) and event.turn <= branch_turn:
             fields = ("agent", "turn", "text", "thinking", "tokens_in", "tokens_out")
-            more = ("time_to_first_token", "duration", "stop_reason", "model")
+            more: tuple[str, ...] = ("time_to_first_token", "duration", "stop_reason", "model")
+            more += ("cache_read_tokens", "cache_write_tokens", "thinking_tokens")
+            more += ("reported_cost_usd",)
             turn_messages = messages.setdefault(event.turn, [])
             turn_messages.append({key: getattr(event, key) for key in fields + more})
         elif isinstance(event, Conversation.SystemPromptInjected) and event.turn <= branch_turn:
