@@ -76,6 +76,13 @@ def build_agents(
         if wanted is not None and "temperature" not in entry.parameters:
             notes.append(f"{entry.name} takes no temperature: agent {agent.upper()} gets none")
             wanted = None
+        limit = (max_tokens or {}).get(agent)
+        if limit is not None and 0 < entry.max_output_tokens < limit:
+            notes.append(
+                f"{entry.name} writes at most {entry.max_output_tokens:,} tokens: agent "
+                f"{agent.upper()} gets that limit"
+            )
+            limit = entry.max_output_tokens
         think = (thinking or {}).get(agent)
         if think is not None and "thinking" not in entry.parameters:
             notes.append(f"{entry.name} has no thinking setting: agent {agent.upper()} gets none")
@@ -85,7 +92,7 @@ def build_agents(
             provider=entry.provider,
             display_name=names[agent],
             temperature=wanted,
-            max_tokens=(max_tokens or {}).get(agent),
+            max_tokens=limit,
             input_price_per_million=entry.input_price_per_million,
             output_price_per_million=entry.output_price_per_million,
             cache_read_price_per_million=entry.cache_read_price_per_million,

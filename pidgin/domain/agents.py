@@ -15,6 +15,17 @@ def other_agent(agent: AgentId) -> AgentId:
     return "b" if agent == "a" else "a"
 
 
+OMITTED_WHEN_DEFAULT: dict[str, Any] = {
+    "max_tokens": None,
+    "cache_read_price_per_million": None,
+    "cache_write_price_per_million": None,
+    "prompt_cache": True,
+    "thinking": None,
+}
+"""Settings written in the event only when set, so agents recorded without them read as
+before and their transcripts stay byte for byte the same."""
+
+
 class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
     """One agent's settings. Stored in ConversationStarted as a plain JSON object."""
 
@@ -51,8 +62,9 @@ class AgentSpec(msgspec.Struct, frozen=True, kw_only=True):
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = msgspec.to_builtins(self)
-        if data["max_tokens"] is None:
-            del data["max_tokens"]
+        for name, default in OMITTED_WHEN_DEFAULT.items():
+            if data[name] == default:
+                del data[name]
         return data
 
     @classmethod

@@ -34,6 +34,10 @@ __all__ = [
     "shareable_base_url",
 ]
 
+DEFAULT_MAX_TOKENS = 8192
+"""The reply limit of an API that needs one (Anthropic) when the agent has none, capped at
+the model's own limit from the registry."""
+
 SDK_EXTRAS = {"anthropic": "anthropic", "openai": "openai", "google": "google"}
 """The SDK module (top-level import name) → the pidgin extra that installs it."""
 
@@ -95,6 +99,7 @@ def create_provider(
 
             return AnthropicProvider(
                 info.model,
+                max_tokens=min(DEFAULT_MAX_TOKENS, info.max_output_tokens or DEFAULT_MAX_TOKENS),
                 api_key=key,
                 base_url=url,
                 timeout=settings.timeout,

@@ -48,8 +48,9 @@ def test_max_tokens_reaches_each_api_in_its_own_field(
     assert _stream(model, None)
     limited, default = (limit(r.body) for r in provider_env.requests(protocol))
     assert limited == 37
-    # Without a limit: as before (Anthropic's API needs one and always had its default).
-    assert default == (1024 if protocol == "anthropic" else None)
+    # Without a limit: the provider's own, except Anthropic's API, which needs one: 8,192
+    # capped at the model's limit (Claude Sonnet 4.5 writes up to 64,000).
+    assert default == (8192 if protocol == "anthropic" else None)
     if protocol == "openai":
         bodies = [r.body for r in provider_env.requests(protocol)]
         assert {"max_tokens", "max_completion_tokens"} & bodies[1].keys() == set()

@@ -204,3 +204,16 @@ def test_a_stalled_stream_past_the_timeout_ends_the_conversation_timeout(
     ended = _run(provider_env, tmp_path, "claude", attempts=2)
     assert ended.end_reason == "timeout"
     assert ended.messages == []
+
+
+def test_a_reply_limit_past_the_models_own_is_capped_with_a_note(
+    provider_env: FakeProviderServer,
+) -> None:
+    from pidgin.agents_setup import build_agents
+
+    agents = build_agents("haiku", "gpt-4o", None, max_tokens={"a": 100_000, "b": 100_000})
+    assert agents.specs["a"].max_tokens == 64_000
+    assert agents.specs["b"].max_tokens == 16_384
+    assert agents.notes[0] == (
+        "anthropic:claude-haiku-4-5 writes at most 64,000 tokens: agent A gets that limit"
+    )
