@@ -138,7 +138,7 @@ def create_provider(
         if info.provider == "ollama":
             from pidgin.providers.ollama_provider import OllamaProvider
 
-            return OllamaProvider(info.model, host=url, timeout=settings.timeout)
+            return OllamaProvider(info.model, host=url, timeout=settings.timeout, thinking=thinking)
     except ModuleNotFoundError as error:
         raise _sdk_missing((error.name or "").split(".")[0]) from None
     raise PidginError(f"provider {info.provider!r} is not available in this version")

@@ -36,10 +36,18 @@ class OllamaProvider(ReportsUsage):
 
     name = "ollama"
 
-    def __init__(self, model: str, *, host: str | None = None, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        host: str | None = None,
+        timeout: float = 120.0,
+        thinking: str | None = None,
+    ) -> None:
         self.model = model
         self.host = normalise_host(host)
         self.timeout = timeout
+        self.thinking = thinking is not None
 
     def _request(
         self,
@@ -53,6 +61,8 @@ class OllamaProvider(ReportsUsage):
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
         }
+        if self.thinking:
+            request["think"] = True  # Ollama's thinking models stream message.thinking
         chosen = (("temperature", temperature), ("seed", seed), ("num_predict", max_tokens))
         options = {name: value for name, value in chosen if value is not None}
         if options:

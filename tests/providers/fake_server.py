@@ -516,6 +516,10 @@ class FakeProviderServer:
             ).encode()
 
         frames = [
+            line({"message": {"role": "assistant", "content": "", "thinking": c}, "done": False})
+            for c in chunks_of(self.state.thinking or "")
+        ]
+        frames += [
             line({"message": {"role": "assistant", "content": c}, "done": False})
             for c in chunks_of(text)
         ]
@@ -528,8 +532,14 @@ class FakeProviderServer:
                     "done_reason": "stop",
                     "total_duration": 1000,
                     "load_duration": 10,
-                    "prompt_eval_count": sum(len(words(m["content"])) for m in messages),
-                    "eval_count": len(words(text)),
+                    **(
+                        {}
+                        if self.state.no_usage
+                        else {
+                            "prompt_eval_count": sum(len(words(m["content"])) for m in messages),
+                            "eval_count": len(words(text)),
+                        }
+                    ),
                 }
             )
         )

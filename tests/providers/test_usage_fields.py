@@ -217,3 +217,17 @@ def test_a_reply_limit_past_the_models_own_is_capped_with_a_note(
     assert agents.notes[0] == (
         "anthropic:claude-haiku-4-5 writes at most 64,000 tokens: agent A gets that limit"
     )
+
+
+def test_ollama_thinking_is_recorded_and_missing_counts_are_unknown(
+    provider_env: FakeProviderServer,
+) -> None:
+    provider_env.state.thinking = "Pidgins are born of trade."
+    provider_env.state.no_usage = True  # Ollama leaves counts out (e.g. a cached prompt)
+    provider = create_provider(resolve_model("ollama:qwen2.5:0.5b"), thinking="low")
+    text = "".join(collect(provider))
+    usage = provider.last_usage
+    assert usage is not None and "born of trade" not in text
+    assert usage.thinking == "Pidgins are born of trade."
+    assert (usage.tokens_in, usage.tokens_out) == (None, None)
+    assert provider_env.requests("ollama")[-1].body["think"] is True
