@@ -146,3 +146,23 @@ def test_an_experiment_that_spent_its_budget_starts_no_more_conversations(
     shown = " ".join(status.stdout.split())  # the 80-column table wraps the line
     assert re.search(r"Budget 10 tokens: reached \([\d,]+ tokens spent\)", shown)
     assert "3 conversations not started" in shown
+
+
+def test_resuming_with_a_budget_records_it_and_counts_what_was_spent(tmp_path: Path) -> None:
+    paused = run_pidgin(
+        "chat", "-q", "-t", "5", "-p", PROMPT, "--stop-on", ".", "--stop-action", "pause",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert paused.returncode == 0, paused.stderr
+    conversation_id = recorded_events(tmp_path)[0].originator_id
+    resumed = run_pidgin(
+        "chat", "--resume", str(conversation_id), "-q", "--max-total-tokens", "1", cwd=tmp_path
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    events = [e.event for e in recorded_events(tmp_path)]
+    (budget,) = [e for e in events if isinstance(e, Conversation.BudgetSet)]
+    assert (budget.max_cost_usd, budget.max_total_tokens) == (None, 1)
+    (reached,) = [e for e in events if isinstance(e, Conversation.BudgetReached)]
+    assert reached.spent > 0  # the first message, spent before the budget was set
+    assert events[-1].reason == "budget"
+    assert len([e for e in events if isinstance(e, Conversation.MessageCompleted)]) == 1

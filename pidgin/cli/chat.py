@@ -123,7 +123,8 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
     default=None,
     metavar="CONVERSATION_ID",
     help="Continue a paused or cut-off conversation from its last completed message "
-    "(full id or unique prefix). Only --convergence-threshold and --convergence-action "
+    "(full id or unique prefix). Only --convergence-threshold, --convergence-action, "
+    "--max-cost and --max-total-tokens "
     "may then be given: a change is recorded and applies from the next turn.",
 )
 @store_option

@@ -11,7 +11,12 @@ import click
 from pidgin.cli.common import store_url
 
 ALLOWED_WITH_RESUME = {"resume_id", "quiet", "store", "output", "yes", "delay"}
-CHANGEABLE_ON_RESUME = {"convergence_threshold", "convergence_action"}
+CHANGEABLE_ON_RESUME = {
+    "convergence_threshold",
+    "convergence_action",
+    "max_cost",
+    "max_total_tokens",
+}
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -37,7 +42,8 @@ def resume_chat(
     A conversation that has ended is left alone (and says so); one another process is
     running makes this one stop at its first write, before any provider is called. The
     convergence threshold and action may be changed (a recorded decision), so that a
-    conversation paused on convergence need not pause again at the next turn.
+    conversation paused on convergence need not pause again at the next turn; so may the
+    budget (BudgetSet), which counts what was spent before.
     """
     from eventlog import ConcurrencyConflictError, open_store, parse_store_url
     from pidgin.agents_setup import providers_for
@@ -68,6 +74,11 @@ def resume_chat(
             conversation.change_convergence(
                 _new_or(ctx, "convergence_threshold", conversation.convergence_threshold),
                 _new_or(ctx, "convergence_action", conversation.convergence_action),
+            )
+        if _given(ctx, "max_cost") or _given(ctx, "max_total_tokens"):
+            conversation.set_budget(
+                _new_or(ctx, "max_cost", conversation.max_cost_usd),
+                _new_or(ctx, "max_total_tokens", conversation.max_total_tokens),
             )
         providers, pacing = providers_for(conversation.agents)
         try:
