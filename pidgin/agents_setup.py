@@ -87,6 +87,11 @@ def build_agents(
         if think is not None and "thinking" not in entry.parameters:
             notes.append(f"{entry.name} has no thinking setting: agent {agent.upper()} gets none")
             think = None
+        if think is not None and wanted is not None and entry.provider == "anthropic":
+            notes.append(
+                f"Anthropic thinking takes no temperature: agent {agent.upper()} gets none"
+            )
+            wanted = None
         specs[agent] = AgentSpec(
             model=entry.name,
             provider=entry.provider,

@@ -231,3 +231,15 @@ def test_ollama_thinking_is_recorded_and_missing_counts_are_unknown(
     assert usage.thinking == "Pidgins are born of trade."
     assert (usage.tokens_in, usage.tokens_out) == (None, None)
     assert provider_env.requests("ollama")[-1].body["think"] is True
+
+
+def test_anthropic_thinking_is_recorded_without_the_temperature_it_refuses(
+    provider_env: FakeProviderServer,
+) -> None:
+    from pidgin.agents_setup import build_agents
+
+    agents = build_agents("claude", "gpt-4o", 0.7, thinking={"a": "medium", "b": None})
+    assert (agents.specs["a"].temperature, agents.specs["a"].thinking) == (None, "medium")
+    assert agents.specs["a"].to_dict()["thinking"] == "medium"
+    assert "thinking" not in agents.specs["b"].to_dict()  # written only when set
+    assert agents.notes == ["Anthropic thinking takes no temperature: agent A gets none"]
