@@ -143,8 +143,10 @@ class Conductor:
         pacing = self._pacing.get(agent) or DEFAULT_PACING
         history = conversation.history_for(agent)
         estimate = estimate_tokens(sum(len(m.content) for m in history))
-        if conversation.check_budget(agent, turn, estimate, _expected_reply(conversation, agent)):
-            return
+        if conversation.has_budget:
+            reply_estimate = _expected_reply(conversation, agent)
+            if conversation.check_budget(agent, turn, estimate, reply_estimate):
+                return
         conversation.request_message(agent, turn)
         await self._commit(conversation)  # Durable: all before this request, and the request.
 

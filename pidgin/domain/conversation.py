@@ -369,6 +369,10 @@ class Conversation(Aggregate):
         return self.end_reason is not None
 
     @property
+    def has_budget(self) -> bool:
+        return self.max_cost_usd is not None or self.max_total_tokens is not None
+
+    @property
     def is_paused(self) -> bool:
         return self.paused_reason is not None
 
@@ -481,7 +485,7 @@ class Conversation(Aggregate):
         """End the conversation (``budget``) if the request estimated at ``tokens_in`` +
         ``tokens_out`` would cross a budget; True when it did."""
         self._require_running()
-        if self.max_cost_usd is None and self.max_total_tokens is None:
+        if not self.has_budget:
             return False
         tokens = tokens_in + tokens_out
         cost = self.estimated_cost(agent, tokens_in, tokens_out)
