@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from eventlog.errors import StoreURLError
+from eventlog.redact import redact_url
 
 FILE_SCHEMES = ("sqlite", "jsonl")
 SERVER_SCHEMES = ("postgresql",)
@@ -79,11 +80,11 @@ def _parse_server_url(scheme: str, text: str) -> StoreURL:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as error:
-        safe = _mask_password(text)
+        safe = redact_url(text, mask=True)
         raise StoreURLError(f"store URL {safe!r} is malformed ({error})") from None
     database = parts.path.lstrip("/")
     if not parts.hostname or not database:
-        safe = _mask_password(text)
+        safe = redact_url(text, mask=True)
         raise StoreURLError(f"store URL {safe!r} needs a host and a database; expected {ACCEPTED}")
     return StoreURL(
         scheme=scheme,
@@ -93,13 +94,3 @@ def _parse_server_url(scheme: str, text: str) -> StoreURL:
         password=unquote(parts.password) if parts.password else None,
         database=database,
     )
-
-
-def _mask_password(text: str) -> str:
-    """Mask whatever sits between ``user:`` and ``@`` so a bad URL can still be quoted."""
-    head, sep, rest = text.partition("://")
-    if "@" not in rest:
-        return text
-    auth, _, host = rest.rpartition("@")
-    user = auth.split(":", 1)[0]
-    return f"{head}{sep}{user}:***@{host}" if ":" in auth else text

@@ -28,13 +28,14 @@ class PidginGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from eventlog import EventLogError, StoreCorruptError
+        from pidgin.domain.boundary import SettingError
         from pidgin.errors import PidginError
 
         try:
             return super().invoke(ctx)
         except StoreCorruptError as error:
             raise DamagedStoreError(str(error)) from None
-        except (PidginError, EventLogError, LookupError) as error:
+        except (PidginError, EventLogError, LookupError, SettingError) as error:
             raise UserError(str(error)) from None
 
 

@@ -10,6 +10,7 @@ import click
 
 from pidgin.cli.awareness_options import awareness_choices, awareness_options
 from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.types import TEMPERATURE, TURNS
 
 
 @click.command()
@@ -25,7 +26,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 @click.option("-b", "--agent-b", default=None, metavar="MODEL", help="Change agent B's model.")
 @click.option(
     "--temperature",
-    type=click.FloatRange(0.0, 2.0),
+    type=TEMPERATURE,
     default=None,
     help="Change both agents' temperature.",
 )
@@ -33,7 +34,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 @click.option(
     "-t",
     "--turns",
-    type=click.IntRange(min=1),
+    type=TURNS,
     default=None,
     help="Total turns of the branch, the shared ones included (default: the source's).",
 )

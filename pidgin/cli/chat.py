@@ -12,6 +12,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 from pidgin.cli.conversation_options import agent_options, per_agent
 from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
+from pidgin.cli.types import SEED, TEMPERATURE, THRESHOLD, TURNS
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 
@@ -43,14 +44,14 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 @click.option(
     "-t",
     "--turns",
-    type=click.IntRange(min=1),
+    type=TURNS,
     default=10,
     show_default=True,
     help="Number of turns; in each turn both agents speak once.",
 )
 @click.option(
     "--temperature",
-    type=click.FloatRange(0.0, 2.0),
+    type=TEMPERATURE,
     default=None,
     help="Sampling temperature for both agents (default: the provider's own).",
 )
@@ -65,14 +66,14 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 @click.option("--name", default=None, help="A name for the conversation, shown in transcripts.")
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=None,
     help="Recorded, and given to models that sample from a seed (local models, OpenAI, "
     "Gemini, Ollama): the same seed, prompt and settings give local models the same replies.",
 )
 @click.option(
     "--convergence-threshold",
-    type=click.FloatRange(0.0, 1.0),
+    type=THRESHOLD,
     default=None,
     help="Act (see --convergence-action) once a turn's convergence reaches this value. "
     "Off by default.",

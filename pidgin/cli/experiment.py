@@ -13,6 +13,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 from pidgin.cli.conversation_options import agent_options, convergence_options
 from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
+from pidgin.cli.types import SEED, TEMPERATURE, THRESHOLD, TURNS
 
 STOP_WAIT_SECONDS = 120.0
 
@@ -77,11 +78,11 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 @click.option("-a", "--agent-a", default="local:test", metavar="MODEL", help="Model for agent A.")
 @click.option("-b", "--agent-b", default="local:test", metavar="MODEL", help="Model for agent B.")
 @click.option("-p", "--prompt", default=None, help="The opening prompt.")
-@click.option("-t", "--turns", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("-t", "--turns", type=TURNS, default=10, show_default=True)
 @click.option(
     "-r",
     "--repetitions",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 100_000),
     default=1,
     show_default=True,
     help="Number of conversations.",
@@ -94,15 +95,15 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     show_default=True,
     help="Run up to this many conversations at once (default: one after another).",
 )
-@click.option("--temperature", type=click.FloatRange(0.0, 2.0), default=None)
+@click.option("--temperature", type=TEMPERATURE, default=None)
 @agent_options
 @awareness_options
 @click.option("--first-speaker", type=click.Choice(["a", "b"]), default="a", show_default=True)
-@click.option("--convergence-threshold", type=click.FloatRange(0.0, 1.0), default=None)
+@click.option("--convergence-threshold", type=THRESHOLD, default=None)
 @convergence_options
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=None,
     help="The experiment seed (default: drawn at random); each conversation's own seed "
     "is derived from it and recorded, and given to models that sample from a seed (local "
@@ -149,6 +150,8 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     from pidgin.domain.experiment import Experiment
     from pidgin.experiments.plan import conversation_settings, default_name
     from pidgin.experiments.spec import ExperimentSpec, load_spec
+    from pidgin.experiments.yaml_models import validate_data
+    from pidgin.providers import pass_base_url_to_runner
 
     data: dict[str, Any] = {}
     if spec_file is not None:
@@ -164,7 +167,7 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
             _set(data, path, options[option])
     if options["no_cache"]:
         data["cache"] = False
-    spec = ExperimentSpec.model_validate(data)
+    spec = validate_data(data, ExperimentSpec, source="experiment start")
 
     output: Path = options["output"]
     if not _given(ctx, "output") and spec.output:
@@ -172,6 +175,7 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     url = store_url(options["store"] or spec.store, output)
     ensure_writable_directory(output)
     settings = conversation_settings(spec, assume_yes=options["yes"])
+    pass_base_url_to_runner(spec.base_url)
     name = spec.name or default_name(settings)
     record = spec.model_dump(mode="json") | {"output": str(output.absolute())}
     created = Experiment.create(name, record, settings, spec.repetitions, spec.parallel)

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from pidgin.cli.common import output_option, store_option, store_url
+from pidgin.cli.types import FiniteFloat
 
 
 @click.command()
 @click.option(
     "--interval",
-    type=click.FloatRange(0.2, 60.0),
+    type=FiniteFloat(0.2, 60.0),
     default=1.0,
     show_default=True,
     help="Seconds between refreshes.",

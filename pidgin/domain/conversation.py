@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from pidgin.domain.agents import AGENT_IDS, AgentId, AgentSpec, other_agent
+from pidgin.domain.boundary import MAX_TURNS, check_agent, check_number, check_seed, recordable
 from pidgin.domain.budget import Spend, Usage, exceeded
 from pidgin.domain.messages import ChatMessage, RecordedMessage, Role, history_for
 from pidgin.domain.pricing import cost_in_dollars
@@ -314,8 +315,8 @@ class Conversation(Aggregate):
         it. ``injections`` and ``choose_names`` are recorded in a ConversationPlanned event
         so a resumed conversation still knows its plan.
         """
-        if max_turns < 1:
-            raise ConversationRuleError("a conversation needs at least one turn")
+        if not 1 <= max_turns <= MAX_TURNS:
+            raise ConversationRuleError(f"a conversation needs 1 to {MAX_TURNS} turns")
         if first_speaker not in AGENT_IDS:
             raise ConversationRuleError(f"first speaker must be 'a' or 'b', not {first_speaker!r}")
         for injection in injections:
@@ -324,16 +325,21 @@ class Conversation(Aggregate):
                 raise ConversationRuleError(f"an injection needs a turn >= 1 and agents: {turn}")
             if not set(agents) <= set(AGENT_IDS):
                 raise ConversationRuleError(f"an injection names unknown agents: {agents}")
+        check_seed(seed)
+        check_number(convergence_threshold, "the convergence threshold", 0.0, 1.0)
+        agents = {"a": recordable(agent_a.to_dict()), "b": recordable(agent_b.to_dict())}
+        for agent_id, agent in agents.items():
+            check_agent(agent, agent_id.upper())
         conversation: Conversation = cls._create(
             cls.ConversationStarted,
             id=conversation_id,
-            agent_a=agent_a.to_dict(),
-            agent_b=agent_b.to_dict(),
-            prompt=prompt,
+            agent_a=agents["a"],
+            agent_b=agents["b"],
+            prompt=recordable(prompt),
             max_turns=max_turns,
             first_speaker=first_speaker,
             convergence_threshold=convergence_threshold,
-            name=name,
+            name=recordable(name),
             experiment_id=experiment_id,
             parent_conversation_id=parent_conversation_id,
             branch_turn=branch_turn,

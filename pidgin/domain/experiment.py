@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from pidgin.domain.boundary import check_agent, check_number, check_seed, recordable
 from pidgin.domain.conversation import END_REASON_OUTCOMES
 
 EXPERIMENT_END_STATES = ("completed", "stopped", "failed")
@@ -107,7 +108,16 @@ class Experiment(Aggregate):
             raise ExperimentRuleError("an experiment needs at least one conversation")
         if parallel < 1:
             raise ExperimentRuleError("parallel must be at least 1")
-        experiment = cls(name=name, spec=spec, settings=settings, parallel=parallel)
+        check_seed(settings.get("seed"))
+        check_number(settings.get("convergence_threshold"), "the convergence threshold", 0, 1)
+        for agent_id in ("a", "b"):
+            check_agent(settings.get(f"agent_{agent_id}") or {}, agent_id.upper())
+        experiment = cls(
+            name=recordable(name),
+            spec=recordable(spec),
+            settings=recordable(settings),
+            parallel=parallel,
+        )
         for index in range(repetitions):
             experiment._on_scheduled(conversation_id=str(uuid4()), index=index)
         return experiment

@@ -11,13 +11,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pidgin.domain.boundary import MAX_SEED, MAX_TURNS
 from pidgin.experiments.yaml_models import load_yaml_model
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class AgentSettings(_Strict):
@@ -81,12 +82,12 @@ class ExperimentSpec(_Strict):
     awareness: str | None = None
     """Awareness for both agents unless an agent sets its own."""
     prompt: str = DEFAULT_PROMPT
-    turns: int = Field(default=10, ge=1, le=100_000)
+    turns: int = Field(default=10, ge=1, le=MAX_TURNS)
     repetitions: int = Field(default=1, ge=1, le=100_000)
     parallel: int = Field(default=1, ge=1, le=64)
     convergence: ConvergenceSettings = ConvergenceSettings()
     first_speaker: Literal["a", "b"] = "a"
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     base_url: str | None = None
     """The server of openai-compatible:MODEL agents (vLLM, llama.cpp, ...), as chat's
     ``--base-url``."""

@@ -27,31 +27,98 @@ class SpecError(PidginError):
         self.problems = list(problems)
 
 
+MAX_FILE_BYTES = 1_000_000
+"""Spec and awareness files are a few kilobytes; anything past this is not one."""
+MAX_NODES = 100_000
+"""The most YAML nodes a file may expand to, aliases counted each time they are used
+(a "billion laughs" file of a few hundred bytes expands to billions)."""
+MAX_SHOWN = 60
+"""Characters of a bad value quoted in an error."""
+
+
 def load_yaml_model(path: Path, model: type[M]) -> M:
     """Parse ``path`` and validate it as ``model``; raise :class:`SpecError` on any problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise SpecError([f"cannot read {path}: {error.strerror or error}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError([f"{path}: larger than {MAX_FILE_BYTES:,} bytes; not a spec file"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError([f"{path}: not UTF-8 text (byte {error.start})"]) from None
     return parse_yaml_model(text, model, source=str(path))
 
 
 def parse_yaml_model(text: str, model: type[M], *, source: str) -> M:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_size(root, source)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise SpecError([f"{source}{where}: not valid YAML: {problem}"]) from None
+    except RecursionError:
+        raise SpecError([f"{source}: nested too deeply to be a spec file"]) from None
     if not isinstance(data, dict):
         raise SpecError([f"{source}: expected a mapping of keys (name:, agents:, ...) at the top"])
+    return validate_data(data, model, source=source, root=root)
+
+
+def validate_data(
+    data: dict[str, Any], model: type[M], *, source: str, root: yaml.Node | None = None
+) -> M:
+    """Validate ``data`` as ``model``; raise :class:`SpecError` naming each bad key."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
         problems = [_describe(source, root, model, e) for e in error.errors()]
         raise SpecError(problems) from None
+
+
+def _check_size(root: yaml.Node | None, source: str) -> None:
+    """Refuse a document whose aliases expand past :data:`MAX_NODES` nodes, or refer to
+    themselves, before anything expands it."""
+    sizes: dict[int, int] = {}
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
+    open_nodes: set[int] = set()
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            if sizes[key] > MAX_NODES:
+                raise SpecError([f"{source}: its aliases expand past {MAX_NODES:,} values"])
+            continue
+        if key in open_nodes:
+            raise SpecError([f"{source}: an alias refers to itself"])
+        open_nodes.add(key)
+        pending.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise SpecError([f"{source}: an alias refers to itself"])
+            pending.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
 def _describe(source: str, root: yaml.Node | None, model: type[BaseModel], error: Any) -> str:
@@ -65,7 +132,7 @@ def _describe(source: str, root: yaml.Node | None, model: type[BaseModel], error
         return f"{where}: {dotted}: unknown key; allowed: {', '.join(allowed)}"
     if kind == "missing":
         return f"{where}: {dotted}: required key is missing"
-    return f"{where}: {dotted}: {error['msg']} (got {error.get('input')!r})"
+    return f"{where}: {dotted}: {error['msg']} (got {_shown(error.get('input'))})"
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

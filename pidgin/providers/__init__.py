@@ -7,8 +7,8 @@ and ``local:test`` conversations never pay for them.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
+from eventlog.redact import redact_url
 from pidgin.errors import PidginError
 from pidgin.providers.base import Provider, ProviderError, ResponseUsage
 from pidgin.providers.keys import MissingKeyError, require_api_key
@@ -30,6 +30,7 @@ __all__ = [
     "UnknownModelError",
     "base_url_for",
     "create_provider",
+    "pass_base_url_to_runner",
     "resolve_model",
     "shareable_base_url",
 ]
@@ -43,21 +44,33 @@ SDK_EXTRAS = {"anthropic": "anthropic", "openai": "openai", "google": "google"}
 
 
 def base_url_for(info: ModelInfo, override: str | None = None) -> str | None:
-    """The base URL: the override (``--base-url``), the provider's variable, the registry."""
+    """The base URL: the override (``--base-url``), the provider's variable, the registry.
+
+    An override read back from the log has lost its credentials; the provider's variable
+    gives them back when it names the same server."""
     settings = provider_settings(info.provider)
     from_env = os.environ.get(settings.base_url_env, "").strip() if settings.base_url_env else ""
+    if override and from_env and redact_url(from_env) == override:
+        return from_env
     return override or from_env or info.base_url or settings.base_url
 
 
 def shareable_base_url(url: str | None) -> str | None:
-    """``url`` if it is safe to record (no user, password or query string, which may hold
-    credentials), else None."""
-    if not url:
+    """``url`` as it may be recorded: without userinfo or secret query parameters (the
+    one rule of :func:`eventlog.redact.redact_url`), or None if nothing is left."""
+    if not url or not url.strip():
         return None
-    parts = urlsplit(url)
-    if parts.username or parts.password or parts.query or parts.fragment:
-        return None
-    return url
+    return redact_url(url.strip()) or None
+
+
+def pass_base_url_to_runner(base_url: str | None) -> None:
+    """The log records ``--base-url`` without its credentials; a runner of the recorded
+    conversations (this process, or a daemon it spawns) gets the whole URL through the
+    openai-compatible provider's variable, which :func:`base_url_for` prefers when it
+    names the recorded server."""
+    variable = provider_settings("openai-compatible").base_url_env
+    if base_url and variable and shareable_base_url(base_url) != base_url.strip():
+        os.environ[variable] = base_url.strip()
 
 
 def _sdk_missing(module: str) -> PidginError:

@@ -141,8 +141,8 @@ def test_an_experiment_reaches_an_openai_compatible_server(
 @pytest.mark.parametrize(
     "url", ["http://user:secret@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1?api_key=secret"]
 )
-def test_a_base_url_that_may_hold_credentials_is_not_recorded(url: str) -> None:
-    assert shareable_base_url(url) is None
+def test_a_base_url_is_recorded_without_its_credentials(url: str) -> None:
+    assert shareable_base_url(url) == "http://127.0.0.1:8000/v1"
     assert shareable_base_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
 
 
