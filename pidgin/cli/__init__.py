@@ -47,8 +47,13 @@ def cli() -> None:
     Every event of a conversation is appended to an event store (SQLite by default);
     transcripts and other outputs are projections that `pidgin replay` can rebuild.
     """
+    import os
+
     from pidgin.logging_setup import configure_logging
 
+    # Stores, logs, exports and databases hold whole conversations: owner only (0600,
+    # directories 0700), whatever the caller's umask allowed.
+    os.umask(os.umask(0o077) | 0o077)
     configure_logging()  # Every command logs through the key-redacting processor.
 
 

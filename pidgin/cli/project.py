@@ -109,6 +109,8 @@ def project(
     )
     if result.note:
         click.echo(f"Note: {result.note}", err=True)
+    for problem in result.problems:
+        click.echo(f"Error: {problem}", err=True)
     if target == "parquet":
         assert path is not None
         try:
@@ -117,6 +119,8 @@ def project(
             reason = " ".join(str(error).split()) or type(error).__name__
             raise UserError(f"cannot write Parquet files to {path}: {reason}") from None
         click.echo(f"Wrote {len(files)} Parquet files to {path}")
+    if result.problems:
+        sys.exit(1)
 
 
 @contextmanager

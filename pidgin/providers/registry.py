@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -83,14 +83,22 @@ class UnknownModelError(PidginError):
     """A model name that is neither a registry name, an alias nor ``provider:model``."""
 
 
+# Ranges a registry value must be in (msgspec refuses NaN and infinities with them).
+_COUNT = Annotated[int, msgspec.Meta(ge=0, le=2**31)]
+_ATTEMPTS = Annotated[int, msgspec.Meta(ge=1, le=100)]
+_SECONDS = Annotated[float, msgspec.Meta(ge=0, le=86_400)]
+_TIMEOUT = Annotated[float, msgspec.Meta(gt=0, le=86_400)]
+_PRICE = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
+
+
 class _ModelEntry(msgspec.Struct, forbid_unknown_fields=True):
     provider: str
     model: str
     display_name: str | None = None
     aliases: list[str] = msgspec.field(default_factory=list)
-    context_window: int = 0
-    input_price_per_million: float | None = None
-    output_price_per_million: float | None = None
+    context_window: _COUNT = 0
+    input_price_per_million: _PRICE | None = None
+    output_price_per_million: _PRICE | None = None
     description: str = ""
     base_url: str | None = None
     cache_read_price_per_million: float | None = None
@@ -104,12 +112,12 @@ class _ProviderEntry(msgspec.Struct, forbid_unknown_fields=True):
     key_optional: bool | None = None
     base_url_env: str | None = None
     base_url: str | None = None
-    requests_per_minute: int | None = None
-    tokens_per_minute: int | None = None
-    max_attempts: int | None = None
-    retry_base_delay: float | None = None
-    retry_max_delay: float | None = None
-    timeout: float | None = None
+    requests_per_minute: _COUNT | None = None
+    tokens_per_minute: _COUNT | None = None
+    max_attempts: _ATTEMPTS | None = None
+    retry_base_delay: _SECONDS | None = None
+    retry_max_delay: _SECONDS | None = None
+    timeout: _TIMEOUT | None = None
 
 
 class _RegistryFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -130,10 +138,33 @@ def user_registry_path() -> Path:
 
 
 def _parse(text: str, source: str) -> _RegistryFile:
+    """The file's entries, each converted on its own so an error names its table and key
+    (``providers.openai.max_attempts: Expected `int` >= 1``)."""
     try:
-        return msgspec.convert(tomllib.loads(text), _RegistryFile)
-    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise PidginError(f"model registry {source} is not valid: {error}") from None
+    unknown = sorted(set(data) - {"models", "providers"})
+    if unknown:
+        raise PidginError(
+            f"model registry {source}: unknown table {unknown[0]!r}; allowed: models, providers"
+        )
+    parsed = _RegistryFile()
+    for section, kind, into in (
+        ("models", _ModelEntry, parsed.models),
+        ("providers", _ProviderEntry, parsed.providers),
+    ):
+        entries = data.get(section, {})
+        if not isinstance(entries, dict):
+            raise PidginError(f"model registry {source}: {section} must be a table")
+        for name, entry in entries.items():
+            try:
+                into[name] = msgspec.convert(entry, kind)  # type: ignore[assignment]
+            except msgspec.ValidationError as error:
+                problem, _, where = str(error).rpartition(" - at `$")
+                key = f"{section}.{name}{where.rstrip('`')}" if problem else f"{section}.{name}"
+                raise PidginError(f"model registry {source}: {key}: {problem or error}") from None
+    return parsed
 
 
 def _merge(registry: Registry, data: _RegistryFile, source: str) -> Registry:
@@ -196,6 +227,10 @@ def load_registry_data() -> Registry:
             text = user_file.read_text("utf-8")
         except OSError as error:
             raise PidginError(f"cannot read {user_file}: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise PidginError(
+                f"model registry {user_file} is not UTF-8 text (byte {error.start})"
+            ) from None
         registry = _merge(registry, _parse(text, str(user_file)), str(user_file))
     return registry
 

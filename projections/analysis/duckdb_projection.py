@@ -56,6 +56,9 @@ class ProjectionResult:
     position: int
     turn_metrics: int
     note: str | None = None  # something the user should know, said once
+    problems: tuple[str, ...] = ()
+    """Values no column could hold, each naming the store and the event's position; they
+    are projected as NULL and the rest of the log as usual."""
 
 
 def project_to_duckdb(
@@ -89,8 +92,9 @@ def project_to_duckdb(
             _check_same_log(connection, log, position)
             total = max(0, log.max_position() - position)
             done = turn_rows = 0
+            problems: list[str] = []
             batches = event_batches(log, position, batch_size)
-            for events, rows in _pipelined(connection, batches, metrics, pool):
+            for events, rows in _pipelined(connection, batches, metrics, pool, problems):
                 turn_rows += rows
                 done += len(events)
                 position = events.last()[0]
@@ -100,6 +104,12 @@ def project_to_duckdb(
         if metrics and turn_rows and not embedder_available():
             note = f"semantic columns are NULL without the embedding model: {INSTALL_HINT}"
         return ProjectionResult(events=done, position=position, turn_metrics=turn_rows, note=note)
+        return ProjectionResult(
+            events=done,
+            position=position,
+            turn_metrics=turn_rows,
+            problems=tuple(f"{store} {problem}" for problem in problems),
+        )
     finally:
         connection.close()
 
@@ -207,6 +217,7 @@ def _pipelined(
     batches: Iterator[EventBatch],
     metrics: bool,
     pool: MetricPool,
+    problems: list[str],
 ) -> Iterator[tuple[EventBatch, int]]:
     """Each batch once written and committed, with its metric rows.
 
@@ -224,6 +235,7 @@ def _pipelined(
             previous: Batch | None = None
             for events in batches:
                 batch = fold_batch(events, _loader(reader, previous))
+                problems.extend(batch.problems)
                 rows = ArrowRows.of(events, batch)
                 if pending is not None:
                     yield pending[0], pending[1].result()

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from eventlog.batches import EventBatch
 from pidgin.domain.pricing import cost_in_dollars
+from projections.analysis.column_values import check_numbers
 
 CONVERSATION = "pidgin.domain.conversation:Conversation."
 EXPERIMENT = "pidgin.domain.experiment:Experiment."
@@ -71,6 +72,8 @@ class Batch:
     existing: dict[str, set[str]] = field(
         default_factory=lambda: {"conversation": set(), "experiment": set()}
     )  # ids whose rows were already in the database (to be replaced)
+    problems: list[str] = field(default_factory=list)
+    """Values the tables cannot hold, by position (projected as NULL: see column_values)."""
 
 
 _CANONICAL: dict[str, str] = {}
@@ -255,6 +258,7 @@ def _started(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> 
         "errors": 0,
         "last_position": position,
     }
+    check_numbers(batch.problems, position, batch.conversations[cid])
 
 
 def _policy(batch: Batch, cid: str, position: int, s: Row, row: Row | None) -> None:
@@ -466,6 +470,7 @@ def _experiment_created(batch: Batch, eid: str, position: int, s: Row, row: Row 
         "spec": json.dumps(s.get("spec"), sort_keys=True),
         "last_position": position,
     }
+    check_numbers(batch.problems, position, batch.experiments[eid])
 
 
 def _scheduled(batch: Batch, eid: str, position: int, s: Row, row: Row | None) -> None:
