@@ -22,6 +22,8 @@ from eventlog.redact import redact_url
 FILE_SCHEMES = ("sqlite", "jsonl")
 SERVER_SCHEMES = ("postgresql",)
 SCHEMES = FILE_SCHEMES + SERVER_SCHEMES
+NAME_MAX = 255
+"""The longest file or directory name most file systems allow, in bytes."""
 ACCEPTED = "sqlite:///PATH.db, jsonl:///DIR or postgresql://USER:PASS@HOST:PORT/DB"
 
 
@@ -72,7 +74,15 @@ def _parse_file_url(scheme: str, text: str) -> StoreURL:
     raw_path = text.split("://", 1)[1]
     if raw_path in ("", "/"):
         raise StoreURLError(f"store URL {text!r} names no path; expected {ACCEPTED}")
-    return StoreURL(scheme=scheme, path=Path(unquote(raw_path)))
+    path = unquote(raw_path)
+    if "\x00" in path:
+        raise StoreURLError("store URL names a path with a NUL byte (%00)")
+    longest = max((len(part.encode()) for part in Path(path).parts), default=0)
+    if longest > NAME_MAX:
+        raise StoreURLError(
+            f"store URL names a file or directory of {longest} bytes; at most {NAME_MAX}"
+        )
+    return StoreURL(scheme=scheme, path=Path(path))
 
 
 def _parse_server_url(scheme: str, text: str) -> StoreURL:

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from pidgin.errors import PidginError
 from pidgin.providers.keys import known_secrets
 from pidgin.providers.redaction import redact_value
 
@@ -69,11 +70,13 @@ def configure_logging(level: str | None = None, path: str | None = None) -> None
             renderer,
         ],
     )
-    handler: logging.Handler = (
-        logging.FileHandler(target, encoding="utf-8")
-        if target
-        else logging.StreamHandler(sys.stderr)
-    )
+    handler: logging.Handler = logging.StreamHandler(sys.stderr)
+    try:
+        if target:
+            handler = logging.FileHandler(target, encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise PidginError(f"{FILE_VARIABLE}={target}: cannot write to it: {reason}") from None
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -8,7 +8,7 @@ import click
 
 from pidgin.cli.branch import branch
 from pidgin.cli.chat import chat
-from pidgin.cli.common import DamagedStoreError, UserError
+from pidgin.cli.common import DamagedStoreError, UserError, os_error_line
 from pidgin.cli.experiment import experiment
 from pidgin.cli.findings import findings_command
 from pidgin.cli.listing import list_command
@@ -37,6 +37,14 @@ class PidginGroup(click.Group):
             raise DamagedStoreError(str(error)) from None
         except (PidginError, EventLogError, LookupError, SettingError) as error:
             raise UserError(str(error)) from None
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # A name too long, a directory where a file goes, ...
+            raise UserError(os_error_line(error)) from None
+        except ValueError as error:
+            if "null byte" not in str(error):
+                raise
+            raise UserError("a path holds a NUL byte") from None
 
 
 @click.group(cls=PidginGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -71,3 +71,18 @@ def ensure_writable_directory(directory: Path) -> None:
         raise UserError(f"output directory {directory} is not writable: {reason}") from None
     if not os.access(directory, os.W_OK):
         raise UserError(f"output directory {directory} is not writable")
+
+
+MAX_SHOWN_PATH = 80
+
+
+def os_error_line(error: OSError) -> str:
+    """An error of the operating system as one line, naming the file (cut if long)."""
+    reason = error.strerror or str(error) or type(error).__name__
+    name = error.filename
+    if name is None:
+        return reason
+    shown = os.fsdecode(name)
+    if len(shown) > MAX_SHOWN_PATH:
+        shown = shown[: MAX_SHOWN_PATH // 2] + "..." + shown[-MAX_SHOWN_PATH // 2 :]
+    return f"{shown}: {reason}"

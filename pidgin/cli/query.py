@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
-from datetime import date, datetime
+import warnings
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import click
 from pidgin.cli.common import UserError, output_option
 
 DATABASE_FILE = "pidgin.duckdb"
+MAX_TABLE_ROWS = 1_000
+"""Rows a table shows; nobody reads more in a terminal, and rendering them is slow."""
 
 
 @click.command()
@@ -50,11 +54,20 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
         connection = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as error:
         raise UserError(f"cannot open {path}: {_one_line(error)}") from None
+    left_out = 0
     try:
         connection.execute("SET TimeZone = 'UTC'")
         cursor = connection.execute(sql)
         columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
+        if output_format == "table":
+            rows = cursor.fetchmany(MAX_TABLE_ROWS) if columns else []
+            if columns:  # Counted in Arrow batches, never held as Python rows.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # "makes an extra copy": one batch's
+                    rest = cursor.to_arrow_reader(65_536)
+                    left_out = sum(batch.num_rows for batch in rest or ())
+        else:
+            rows = cursor.fetchall()
     except duckdb.Error as error:
         raise UserError(f"query failed: {_one_line(error)}") from None
     finally:
@@ -65,9 +78,9 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
         writer.writerows([[_plain(v) for v in row] for row in rows])
     elif output_format == "json":
         records = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        _print_table(columns, rows)
+        _print_table(columns, rows, left_out)
 
 
 def _one_line(error: BaseException) -> str:
@@ -76,15 +89,26 @@ def _one_line(error: BaseException) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON/CSV-friendly value: ids and times as text, decimals as floats."""
-    if isinstance(value, UUID | datetime | date):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
+    """A JSON/CSV-friendly value: ids, times and intervals as text, decimals as floats,
+    bytes as hex, NaN and infinities as text (JSON has no such numbers)."""
+    if isinstance(value, UUID | timedelta):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
     return value
 
 
-def _print_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]], left_out: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -93,4 +117,11 @@ def _print_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         table.add_row(*["" if v is None else str(_plain(v)) for v in row])
     console = Console()
     console.print(table)
-    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", style="dim")
+    total = len(rows) + left_out
+    console.print(f"{total:,} row{'s' if total != 1 else ''}", style="dim")
+    if left_out:
+        console.print(
+            f"{left_out:,} more rows not shown (a table shows the first {MAX_TABLE_ROWS:,}): "
+            "use --format csv or --format json for every row, or LIMIT/OFFSET in the SQL",
+            style="dim",
+        )
