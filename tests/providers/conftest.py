@@ -81,11 +81,17 @@ def write_user_config(template: str) -> Path:
 
 
 def run_cli(
-    *args: str, cwd: Path, columns: int = 250, stdin: str | None = None, timeout: float = 180
+    *args: str,
+    cwd: Path,
+    columns: int = 250,
+    stdin: str | None = None,
+    timeout: float = 180,
+    keep_store: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m pidgin ARGS`` in a separate process with this test's environment
-    (keys, base URLs, config directory) and a wide terminal for tables."""
-    env = {k: v for k, v in os.environ.items() if k != "PIDGIN_STORE"}
+    (keys, base URLs, config directory; PIDGIN_STORE only if ``keep_store``) and a wide
+    terminal for tables."""
+    env = {k: v for k, v in os.environ.items() if keep_store or k != "PIDGIN_STORE"}
     env["COLUMNS"] = str(columns)
     return subprocess.run(
         [sys.executable, "-m", "pidgin", *args],

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -320,7 +321,9 @@ def test_no_key_reaches_any_file_log_or_output(
     assert_no_key_in_duckdb(database)
 
 
-def assert_no_key_in_duckdb(database: Path) -> None:
+def assert_no_key_in_duckdb(
+    database: Path, keys: Sequence[str] = tuple(SENTINEL_KEYS.values())
+) -> None:
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as connection:
@@ -330,7 +333,7 @@ def assert_no_key_in_duckdb(database: Path) -> None:
         ).fetchall()
         assert any(table == "messages" for table, _ in columns)
         for table, column in columns:
-            for key in SENTINEL_KEYS.values():
+            for key in keys:
                 hits = connection.execute(
                     f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?',
                     [f"%{key}%"],
