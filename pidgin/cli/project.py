@@ -71,6 +71,8 @@ def project(
     """Project the event log into analysis tables: only events after the saved position.
 
     Running it twice adds nothing; a run killed half-way is finished by the next one.
+    A value no column can hold (a seed past 2^63) is projected as NULL and named by its
+    store and position, the rest of the log is projected, and the exit code is 1.
     Query the result with `pidgin query "SQL"` (tables: docs/analysis.md).
 
     Example: pidgin project --to duckdb && pidgin query "SELECT * FROM convergence_by_turn"
