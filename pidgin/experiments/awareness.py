@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pidgin.domain import AGENT_IDS, AgentId, AgentSpec, other_agent
+from pidgin.domain.boundary import MAX_TURNS
 from pidgin.errors import PidginError
 from pidgin.experiments.yaml_models import load_yaml_model
 
@@ -44,7 +45,7 @@ class AwarenessFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base: str = "basic"
-    prompts: dict[int, dict[Target, str]] = {}
+    prompts: dict[Annotated[int, Field(ge=0, le=MAX_TURNS)], dict[Target, str]] = {}
 
     @field_validator("base")
     @classmethod
