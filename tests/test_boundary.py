@@ -165,9 +165,17 @@ def test_hostile_spec_files_are_refused_in_one_line(
     assert_one_error(invoke("experiment", "start", "spec.yaml"), fragment)
 
 
-def test_an_awareness_file_that_is_not_utf8_is_one_line(here: Path) -> None:
-    (here / "aware.yaml").write_bytes(b'base: basic\nprompts: {0: {both: "\xff"}}\n')
-    assert_one_error(invoke("chat", "-t", "1", "-q", "-w", "aware.yaml"), "not UTF-8")
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b'base: basic\nprompts: {0: {both: "\xff"}}\n', "not UTF-8"),
+        (b"base: basic\nprompts: {" + BIG_SEED.encode() + b": {both: x}}\n", "prompts."),
+    ],
+)
+def test_a_bad_awareness_file_is_one_line(here: Path, content: bytes, fragment: str) -> None:
+    (here / "aware.yaml").write_bytes(content)
+    assert_one_error(invoke("chat", "-t", "1", "-q", "-w", "aware.yaml"), fragment)
+    assert not (here / "pidgin_output").exists()
 
 
 PRICED = b"[models.m]\nprovider = 'openai'\nmodel = 'm'\n"
