@@ -37,6 +37,7 @@ CHAT_OPTIONS: dict[str, list[str]] = {
     "--name": TEXTS,
     "--base-url": ["http://u:p@127.0.0.1:1/v1", "::", ""],
     "-w": ["none", "basic", "nosuch", "missing.yaml"],
+    "--delay": ["nan", "inf", "-1", "0", "x"],
 }
 EXPERIMENT_OPTIONS = {**CHAT_OPTIONS, "-r": INTEGERS, "--parallel": INTEGERS}
 

@@ -12,7 +12,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 from pidgin.cli.conversation_options import agent_options, per_agent
 from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
-from pidgin.cli.types import SEED, TEMPERATURE, THRESHOLD, TURNS
+from pidgin.cli.types import SEED, TEMPERATURE, THRESHOLD, TURNS, FiniteFloat
 
 DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 
@@ -99,7 +99,7 @@ DEFAULT_PROMPT = "Hello! What would you like to talk about?"
 @click.option("-q", "--quiet", is_flag=True, help="No live view; print only the summary.")
 @click.option(
     "--delay",
-    type=click.FloatRange(min=0.0),
+    type=FiniteFloat(0.0, 3600.0),
     default=0.0,
     metavar="SECONDS",
     help="Wait this long after each message in the live view, a pace a demo can follow "
