@@ -263,3 +263,25 @@ def test_a_query_table_is_capped_and_says_how_to_get_the_rest(here: Path) -> Non
         "query", "SELECT range FROM range(1500)", "--db", str(database), "--format", "csv"
     )
     assert len(result.stdout.splitlines()) == 1501
+
+
+def test_a_counter_no_column_holds_is_one_line_naming_the_positions(here: Path) -> None:
+    agent = AgentSpec(model="local:test", provider="local", display_name="A")
+    damaged = Conversation.start(agent, agent, "hi", 2)
+    damaged.start_turn(1)
+    damaged.request_message("a", 1)
+    damaged._on_message_completed(  # Bypasses the conductor, as another tool might.
+        agent="a",
+        turn=1,
+        text="x",
+        thinking=None,
+        tokens_in=10**20,
+        tokens_out=1,
+        time_to_first_token=None,
+        duration=0.1,
+        stop_reason=None,
+        model="m",
+    )
+    with open_store(store_url(here)) as log:
+        log.save(damaged)
+    assert_one_error(invoke("project", "-q"), store_url(here), "positions 1..", "cannot take")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from eventlog import EventLog
 from eventlog.batches import EventBatch, RawEvent, event_batches
@@ -94,7 +95,8 @@ def project_to_duckdb(
             done = turn_rows = 0
             problems: list[str] = []
             batches = event_batches(log, position, batch_size)
-            for events, rows in _pipelined(connection, batches, metrics, pool, problems):
+            pipeline = _pipelined(connection, batches, metrics, pool, problems, store)
+            for events, rows in pipeline:
                 turn_rows += rows
                 done += len(events)
                 position = events.last()[0]
@@ -218,6 +220,7 @@ def _pipelined(
     metrics: bool,
     pool: MetricPool,
     problems: list[str],
+    store: str,
 ) -> Iterator[tuple[EventBatch, int]]:
     """Each batch once written and committed, with its metric rows.
 
@@ -236,7 +239,14 @@ def _pipelined(
             for events in batches:
                 batch = fold_batch(events, _loader(reader, previous))
                 problems.extend(batch.problems)
-                rows = ArrowRows.of(events, batch)
+                try:
+                    rows = ArrowRows.of(events, batch)
+                except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as error:
+                    first, last = events.rows()[0][0], events.last()[0]
+                    raise ProjectionError(
+                        f"{store} positions {first}..{last} hold a value the tables cannot take "
+                        f"({_first_line(error)}); nothing of them was projected"
+                    ) from None
                 if pending is not None:
                     yield pending[0], pending[1].result()
                 pending = (
