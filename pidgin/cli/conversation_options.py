@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from pidgin.cli.types import TEMPERATURE
+
 if TYPE_CHECKING:
     from pidgin.domain import AgentId
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_TOKENS = click.IntRange(1, 1_000_000)
-TEMPERATURE = click.FloatRange(0.0, 2.0)
 
 
 def agent_options(function: F) -> F:

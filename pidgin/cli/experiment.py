@@ -13,7 +13,7 @@ from pidgin.cli.common import ensure_writable_directory, output_option, store_op
 from pidgin.cli.conversation_options import agent_options, convergence_options
 from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
-from pidgin.cli.types import SEED, TEMPERATURE, THRESHOLD, TURNS
+from pidgin.cli.types import DOLLARS, SEED, TEMPERATURE, THRESHOLD, TURNS
 
 STOP_WAIT_SECONDS = 120.0
 
@@ -120,7 +120,7 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 @provider_options
 @click.option(
     "--experiment-max-cost",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=DOLLARS,
     default=None,
     metavar="USD",
     help="Start no more conversations once the experiment has spent USD dollars.",

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from pidgin.cli.types import DOLLARS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -25,7 +27,7 @@ def provider_options(function: F) -> F:
     options = [
         click.option(
             "--max-cost",
-            type=click.FloatRange(min=0.0, min_open=True),
+            type=DOLLARS,
             default=None,
             metavar="USD",
             help="End a conversation (reason budget) before the request that would take "

@@ -26,5 +26,6 @@ class FiniteFloat(click.FloatRange):
 
 TEMPERATURE = FiniteFloat(0.0, 2.0)
 THRESHOLD = FiniteFloat(0.0, 1.0)
+DOLLARS = FiniteFloat(min=0.0, min_open=True)
 SEED = click.IntRange(0, MAX_SEED)
 TURNS = click.IntRange(1, MAX_TURNS)
