@@ -105,11 +105,11 @@ def project_to_duckdb(
         note = None
         if metrics and turn_rows and not embedder_available():
             note = f"semantic columns are NULL without the embedding model: {INSTALL_HINT}"
-        return ProjectionResult(events=done, position=position, turn_metrics=turn_rows, note=note)
         return ProjectionResult(
             events=done,
             position=position,
             turn_metrics=turn_rows,
+            note=note,
             problems=tuple(f"{store} {problem}" for problem in problems),
         )
     finally:
