@@ -285,3 +285,28 @@ def test_a_counter_no_column_holds_is_one_line_naming_the_positions(here: Path) 
     with open_store(store_url(here)) as log:
         log.save(damaged)
     assert_one_error(invoke("project", "-q"), store_url(here), "positions 1..", "cannot take")
+
+
+def test_only_secret_text_is_masked_never_a_count() -> None:
+    from pidgin.domain.boundary import recordable
+
+    settings = {
+        "experiment_max_total_tokens": 10,
+        "max_tokens": 5,
+        "tokens_per_minute": 900,
+        "api_key": "sk-1",
+        "openai_api_key": "sk-2",
+        "access_token": "t-3",
+        "db_password": "p-4",
+        "nested": {"secret": "s-5", "tokens_in": 7},
+    }
+    assert recordable(settings) == {
+        "experiment_max_total_tokens": 10,
+        "max_tokens": 5,
+        "tokens_per_minute": 900,
+        "api_key": "***",
+        "openai_api_key": "***",
+        "access_token": "***",
+        "db_password": "***",
+        "nested": {"secret": "***", "tokens_in": 7},
+    }

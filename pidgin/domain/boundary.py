@@ -9,6 +9,7 @@ one place it becomes an event, whichever command, file or variable it came from.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +22,11 @@ can hold."""
 MAX_TURNS = 100_000
 """The most turns a conversation may be given (as the spec file allows)."""
 
-SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "api_key", "apikey", "credential")
-"""A setting whose name contains one of these is recorded as ``***``."""
-_COUNTS = ("tokens_in", "tokens_out", "max_tokens", "tokens_per_minute")
+SECRET_WORDS = frozenset(
+    {"password", "passwd", "secret", "token", "key", "apikey", "credential", "credentials"}
+)
+"""A text setting whose name has one of these words (``api_key``, ``access_token``) is
+recorded as ``***``; counts such as ``max_total_tokens`` are numbers, never masked."""
 
 
 class SettingError(ValueError):
@@ -40,7 +43,7 @@ def recordable(value: Any) -> Any:
         return redact_url(value) if looks_like_url(value) else value
     if isinstance(value, Mapping):
         return {
-            key: MASK if _secret_key(key) and item is not None else recordable(item)
+            key: MASK if _secret_key(key) and isinstance(item, str) else recordable(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
@@ -49,8 +52,7 @@ def recordable(value: Any) -> Any:
 
 
 def _secret_key(key: object) -> bool:
-    name = str(key).lower()
-    return any(part in name for part in SECRET_KEY_PARTS) and name not in _COUNTS
+    return not SECRET_WORDS.isdisjoint(re.split(r"[^a-z0-9]+", str(key).lower()))
 
 
 def check_seed(seed: object, what: str = "seed") -> None:
