@@ -1,4 +1,4 @@
-"""Following a store: yield events as they are appended, for as long as the caller wants.
+"""Following a store: yield events as they are appended, or wake when some were.
 
 PostgreSQL pushes: the library's subscription LISTENs for the NOTIFY each insert sends.
 SQLite and JSONL files cannot push to another process, so they are polled.
@@ -7,11 +7,17 @@ SQLite and JSONL files cannot push to another process, so they are polled.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Notification
 
+from eventlog.postgres import check_postgres
 from eventlog.store import EventLog
+
+if TYPE_CHECKING:
+    import psycopg
 
 POLL_SECONDS = 0.2
 BATCH = 500
@@ -66,3 +72,63 @@ def _listen(log: EventLog, after: int, stop: threading.Event) -> Iterator[Notifi
             yield notification
             if stop.is_set():
                 return
+
+
+class AppendWaiter:
+    """Waits until the log holds events after a position, reading none of them.
+
+    For a caller that reads the new events itself (the DuckDB projection, in batches):
+    PostgreSQL is asked only after a NOTIFY arrives on the events table's channel (the
+    library's recorder sends one with every insert); SQLite and JSONL files are polled
+    for their highest position every ``poll_seconds``.
+    """
+
+    def __init__(self, log: EventLog, *, poll_seconds: float = POLL_SECONDS) -> None:
+        self._log = log
+        self._poll_seconds = poll_seconds
+        self._listener: psycopg.Connection[Any] | None = None
+        if log.url.scheme == "postgresql":
+            from psycopg import sql
+
+            listener = check_postgres(log.url)
+            channel = getattr(log.recorder, "channel_name", "stored_events")
+            listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+            self._listener = listener
+
+    def wait(self, after: int, timeout: float | None = None) -> bool:
+        """True once the log holds an event after position ``after``; False when
+        ``timeout`` seconds passed first. Ctrl+C interrupts it within ``poll_seconds``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            # Asked again after each NOTIFY (which may be for an event already read),
+            # and first of all: an event appended before LISTEN started sent none.
+            if self._log.max_position() > after:
+                return True
+            if not self._next_signal(deadline):
+                return False
+
+    def _next_signal(self, deadline: float | None) -> bool:
+        """Wait for a NOTIFY (PostgreSQL) or one poll interval; False at the deadline."""
+        while True:
+            step = self._poll_seconds
+            if deadline is not None:
+                step = min(step, deadline - time.monotonic())
+                if step <= 0:
+                    return False
+            if self._listener is None:
+                time.sleep(step)
+                return True
+            # Short waits, so that Ctrl+C is seen between them.
+            if any(True for _ in self._listener.notifies(timeout=step, stop_after=1)):
+                return True
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def __enter__(self) -> AppendWaiter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

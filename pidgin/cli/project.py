@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +55,20 @@ DATABASE_FILE = "pidgin.duckdb"
     show_default=True,
     help="Events per transaction (bounds memory; each batch commits with its position).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep going: update the database each time events arrive (PostgreSQL pushes, "
+    "SQLite and JSONL are polled), one line per update, until Ctrl+C.",
+)
+@click.option(
+    "--partition-by",
+    type=click.Choice(["experiment"]),
+    default=None,
+    help="With --to parquet: one hive-partitioned dataset per table, "
+    "PATH/TABLE/experiment_id=ID/part-0.parquet.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (no update lines).")
 @store_option
 @output_option
 def project(
@@ -64,6 +78,8 @@ def project(
     no_metrics: bool,
     workers: int,
     batch_size: int,
+    follow: bool,
+    partition_by: str | None,
     quiet: bool,
     store: str | None,
     output: Path,
@@ -80,8 +96,12 @@ def project(
     import duckdb
 
     from eventlog import open_store
-    from projections.analysis import export_parquet
+    from projections.analysis import export_parquet, export_partitioned
 
+    if follow and target != "duckdb":
+        raise click.BadParameter("--follow updates a DuckDB database: use --to duckdb")
+    if partition_by and target != "parquet":
+        raise click.BadParameter("--partition-by is for --to parquet", param_hint="--to")
     if target == "parquet":
         if path is None:
             raise click.BadParameter("--to parquet needs a directory", param_hint="PATH")
@@ -95,7 +115,11 @@ def project(
     with open_store(store_url(store, output), create=False) as log:
         try:
             with _as_user_errors(database):
+                started = time.monotonic()
                 result = _run(log, database, rebuild, not no_metrics, workers, batch_size, quiet)
+                if follow:
+                    first = (result, time.monotonic() - started)
+                    _follow(log, database, not no_metrics, workers, batch_size, quiet, first)
         except BaseException as error:
             if not _interrupted(error):
                 raise
@@ -116,11 +140,17 @@ def project(
     if target == "parquet":
         assert path is not None
         try:
-            files = export_parquet(database, path)
+            if partition_by:
+                tables = export_partitioned(database, path)
+            else:
+                files = export_parquet(database, path)
         except (duckdb.Error, OSError) as error:
             reason = " ".join(str(error).split()) or type(error).__name__
             raise UserError(f"cannot write Parquet files to {path}: {reason}") from None
-        click.echo(f"Wrote {len(files)} Parquet files to {path}")
+        if partition_by:
+            click.echo(f"Wrote {len(tables)} tables partitioned by experiment_id to {path}")
+        else:
+            click.echo(f"Wrote {len(files)} Parquet files to {path}")
     if result.problems:
         sys.exit(1)
 
@@ -204,6 +234,52 @@ def _run(
             batch_size=batch_size,
             progress=progress,
         )
+
+
+def _follow(
+    log: EventLog,
+    database: Path,
+    metrics: bool,
+    workers: int,
+    batch_size: int,
+    quiet: bool,
+    first: tuple[ProjectionResult, float],
+) -> None:
+    """Update ``database`` each time events arrive, one line per update, until Ctrl+C."""
+    from projections.analysis.follow import follow_to_duckdb
+
+    def update(result: ProjectionResult, seconds: float) -> None:
+        if not quiet:
+            click.echo(_update_line(result, seconds))
+
+    def busy() -> None:
+        if not quiet:
+            click.echo(f"{_clock()}  waiting: another process has {database.name} open")
+
+    update(*first)
+    if not quiet:
+        click.echo(f"{_clock()}  following {log.url} (Ctrl+C stops)")
+    follow_to_duckdb(
+        log,
+        database,
+        metrics=metrics,
+        workers=workers,
+        batch_size=batch_size,
+        on_update=update,
+        on_busy=busy,
+    )
+
+
+def _update_line(result: ProjectionResult, seconds: float) -> str:
+    """One update in under 80 columns: when, how much, where the database is now."""
+    return (
+        f"{_clock()}  +{result.events:,} events, +{result.turn_metrics:,} metric rows "
+        f"in {seconds:.2f}s; at position {result.position:,}"
+    )
+
+
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
 
 
 def bring_up_to_date(store: str | None, output: Path) -> Path:

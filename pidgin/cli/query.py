@@ -10,16 +10,22 @@ import warnings
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from time import monotonic, sleep
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
 
 from pidgin.cli.common import UserError, output_option
 
+if TYPE_CHECKING:
+    import duckdb
+
 DATABASE_FILE = "pidgin.duckdb"
 MAX_TABLE_ROWS = 1_000
 """Rows a table shows; nobody reads more in a terminal, and rendering them is slow."""
+LOCK_WAIT_SECONDS = 10.0
+LOCK_RETRY_SECONDS = 0.05
 
 
 @click.command()
@@ -50,10 +56,7 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
     path = database or output / DATABASE_FILE
     if not path.is_file():
         raise UserError(f"no analysis database at {path}: run `pidgin project --to duckdb` first")
-    try:
-        connection = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as error:
-        raise UserError(f"cannot open {path}: {_one_line(error)}") from None
+    connection = _connect(path)
     left_out = 0
     try:
         connection.execute("SET TimeZone = 'UTC'")
@@ -81,6 +84,28 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
         click.echo(json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False))
     else:
         _print_table(columns, rows, left_out)
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; while a writer (`pidgin project --follow` between two
+    updates' commits) has the file, tried again for up to LOCK_WAIT_SECONDS."""
+    import duckdb
+
+    from projections.analysis.duckdb_projection import is_lock_conflict
+
+    deadline = monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as error:
+            if not is_lock_conflict(error):
+                raise UserError(f"cannot open {path}: {_one_line(error)}") from None
+            if monotonic() >= deadline:
+                raise UserError(
+                    f"cannot open {path}: another process is writing it (a `pidgin "
+                    "project` still running?); try again when it is done"
+                ) from None
+            sleep(LOCK_RETRY_SECONDS)
 
 
 def _one_line(error: BaseException) -> str:

@@ -51,6 +51,11 @@ class ProjectionError(Exception):
     """The database cannot be brought up to date as asked (one line, for the user)."""
 
 
+class DatabaseBusy(ProjectionError):
+    """Another process has the database open (DuckDB lets one process write, or many
+    read, at a time): trying again later may succeed."""
+
+
 @dataclass(frozen=True)
 class ProjectionResult:
     events: int
@@ -81,6 +86,8 @@ def project_to_duckdb(
     try:
         connection = _open(Path(path))
     except duckdb.Error as error:
+        if is_lock_conflict(error):
+            raise DatabaseBusy(f"{path} is open in another process") from None
         raise ProjectionError(f"cannot open {path}: {_first_line(error)}") from None
     try:
         connection.execute("SET TimeZone = 'UTC'")
@@ -130,6 +137,12 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
         connection.close()
         raise
     return connection
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """DuckDB's error for a file another process holds open (it names no error class
+    of its own: an IOException like a missing file)."""
+    return "Conflicting lock" in str(error) or "Could not set lock" in str(error)
 
 
 def _first_line(error: BaseException) -> str:
