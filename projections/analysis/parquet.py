@@ -6,6 +6,7 @@ conversations outside any experiment go to DuckDB's NULL partition,
 ``experiment_id=__HIVE_DEFAULT_PARTITION__``, which all four read back as null. Rows
 are written in a fixed order, so the same log gives the same files; each table's
 directory is replaced whole, so a re-run leaves no partition of an older export behind.
+An empty table is one empty file in the NULL partition, so every reader finds its columns.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from projections.analysis.schema import ORDERED_BY_POSITION, TABLES, VIEWS, tabl
 
 PARTITION_COLUMN = "experiment_id"
 PART_NAME = "part-{i}"
+NULL_PARTITION = f"{PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__"
 
 
 def export_parquet(database: Path | str, directory: Path) -> list[Path]:
@@ -58,8 +60,14 @@ def export_partitioned(database: Path | str, directory: Path) -> list[Path]:
                 f"COPY ({partitioned_query(name)}) TO '{_quoted(partial)}' (FORMAT parquet, "
                 f"PARTITION_BY ({PARTITION_COLUMN}), FILENAME_PATTERN '{PART_NAME}')"
             )
-            if not partial.exists():  # an empty table writes no partition at all
-                partial.mkdir()
+            if not any(partial.glob("*/*.parquet")):  # an empty table: one empty file,
+                empty = partial / NULL_PARTITION  # so that readers find its columns
+                empty.mkdir(parents=True, exist_ok=True)
+                connection.execute(
+                    f"COPY (SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM "
+                    f"({partitioned_query(name)})) TO "
+                    f"'{_quoted(empty / PART_NAME.format(i=0))}.parquet' (FORMAT parquet)"
+                )
             old = directory / f".{name}.old"
             _remove(old)
             if target.exists():
