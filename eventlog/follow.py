@@ -88,12 +88,16 @@ class AppendWaiter:
         self._poll_seconds = poll_seconds
         self._listener: psycopg.Connection[Any] | None = None
         if log.url.scheme == "postgresql":
-            from psycopg import sql
+            self._listener = self._listen()
 
-            listener = check_postgres(log.url)
-            channel = getattr(log.recorder, "channel_name", "stored_events")
-            listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
-            self._listener = listener
+    def _listen(self) -> psycopg.Connection[Any]:
+        """A connection of its own that LISTENs on the events table's channel."""
+        from psycopg import sql
+
+        listener = check_postgres(self._log.url)
+        channel = getattr(self._log.recorder, "channel_name", "stored_events")
+        listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+        return listener
 
     def wait(self, after: int, timeout: float | None = None) -> bool:
         """True once the log holds an event after position ``after``; False when
@@ -118,8 +122,16 @@ class AppendWaiter:
             if self._listener is None:
                 time.sleep(step)
                 return True
-            # Short waits, so that Ctrl+C is seen between them.
-            if any(True for _ in self._listener.notifies(timeout=step, stop_after=1)):
+            import psycopg
+
+            try:  # Short waits, so that Ctrl+C is seen between them.
+                if any(True for _ in self._listener.notifies(timeout=step, stop_after=1)):
+                    return True
+            except psycopg.OperationalError:
+                # The server restarted or the connection dropped: listen again (a
+                # one-line error if the server is gone) and look, in case one was missed.
+                self._listener.close()
+                self._listener = self._listen()
                 return True
 
     def close(self) -> None:

@@ -125,3 +125,22 @@ def test_follow_needs_a_duckdb_target(workdir):
     result = run_pidgin("project", "--follow", "--to", "parquet", "out", cwd=workdir)
     assert result.returncode == 2 and "--follow" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dropped_listen_connection_is_opened_again(workdir):
+    import psycopg
+
+    from eventlog.follow import AppendWaiter
+
+    url = synthetic_store(workdir, 1, 1, url=fresh_store_url("postgresql", workdir))
+    with open_store(url, create=False) as log, AppendWaiter(log) as waiter:
+        end = log.max_position()
+        assert not waiter.wait(end, timeout=0.3)
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        assert not waiter.wait(end, timeout=0.5)  # the connection is gone: listen again
+        synthetic_store(workdir, 1, 1, url=url)
+        assert waiter.wait(end, timeout=DEADLINE_SECONDS)
