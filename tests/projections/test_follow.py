@@ -144,3 +144,41 @@ def test_a_dropped_listen_connection_is_opened_again(workdir):
         assert not waiter.wait(end, timeout=0.5)  # the connection is gone: listen again
         synthetic_store(workdir, 1, 1, url=url)
         assert waiter.wait(end, timeout=DEADLINE_SECONDS)
+
+
+def test_a_reader_holding_the_database_makes_the_follower_wait(workdir):
+    import subprocess
+    import sys
+
+    url = synthetic_store(workdir, conversations=1, turns=1)
+    database = workdir / "x.duckdb"
+    stop, busy = threading.Event(), threading.Event()
+    updates: list[ProjectionResult] = []
+    with open_store(url, create=False) as log:
+        follower = threading.Thread(
+            target=follow_to_duckdb,
+            args=(log, database),
+            kwargs={"on_update": lambda r, _: updates.append(r), "on_busy": busy.set, "stop": stop},
+        )
+        follower.start()
+        try:
+            first = log.max_position()
+            wait_for(lambda: bool(updates) and updates[-1].position == first, "catch-up")
+            hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            hold += "print('open', flush=True); sys.stdin.read()"
+            reader = subprocess.Popen(
+                [sys.executable, "-c", hold, str(database)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+            synthetic_store(workdir, conversations=2, turns=1, url=url)
+            wait_for(busy.is_set, "the follower to find the database busy")
+            assert updates[-1].position == first and follower.is_alive()
+            reader.communicate("")  # the reader closes the database
+            end = log.max_position()
+            wait_for(lambda: updates[-1].position == end, "the update after the reader left")
+        finally:
+            stop.set()
+            follower.join()
