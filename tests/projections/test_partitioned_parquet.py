@@ -106,6 +106,9 @@ def test_a_rerun_writes_the_same_files_and_nothing_stale(
     assert run_cli(*again).exit_code == 0
     assert digests(recorded) == before
     assert not stale.exists() and not (recorded / "messages.parquet").exists()
+    # A flat export into the same directory replaces the datasets with single files.
+    assert run_cli("project", "-q", "--to", "parquet", "export").exit_code == 0
+    assert (recorded / "messages.parquet").is_file() and not (recorded / "messages").exists()
 
 
 def test_partition_by_needs_parquet(run_cli: Callable[..., Result]) -> None:
