@@ -20,8 +20,8 @@ A damaged event raises :class:`DamagedEventError` naming the store and its posit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator
-from contextlib import closing
+from collections.abc import Collection, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ class EventBatch:
         return EventBatch(self.table.slice(len(self) - 1)).rows()[0]
 
 
-def event_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:
+def event_batches(log: EventLog, after: int, batch_size: int) -> Generator[EventBatch, None, None]:
     """Batches of at most ``batch_size`` stored events after ``after``, in global order,
     each checked (see the module docstring)."""
     for batch in _unchecked_batches(log, after, batch_size):
@@ -144,10 +144,7 @@ def _raise_for_envelope(log: EventLog, table: pa.Table) -> None:
 
 
 def _unchecked_batches(log: EventLog, after: int, batch_size: int) -> Iterator[EventBatch]:
-    # Resolved: "sqlite:////abs/x.db" gives the path //abs/x.db, which SQLite opens but
-    # which would read as a URI authority in "file://abs/x.db".
-    path = log.url.path if log.url.scheme == "sqlite" else None
-    path = path.resolve() if path is not None else None
+    path = _sqlite_path(log)
     if path is not None and _has_stored_events(path):
         try:
             yield from _sqlite_batches(path, after, batch_size)
@@ -179,11 +176,51 @@ def _from_rows(rows: list[Any]) -> EventBatch:
     return EventBatch(pa.table(dict(zip(SCHEMA.names, columns, strict=True)), schema=SCHEMA))
 
 
+def last_position(log: EventLog) -> int:
+    """The position of the newest event (0 for none), read as the batches are read.
+
+    A process that reads batches through the ADBC driver must ask this rather than
+    ``log.max_position()`` if it keeps the log open: the driver carries a SQLite of its
+    own, and two SQLite copies in one process drop each other's file locks on close (see
+    "How To Corrupt An SQLite Database File", 2.2.1), after which the log's connection
+    sees a stale snapshot and misses events that other processes append.
+    """
+    path = _sqlite_path(log)
+    if path is None or not _has_stored_events(path):
+        return log.max_position()
+    with _read_only(path) as cursor:
+        cursor.execute("SELECT max(rowid) FROM stored_events")
+        found = cursor.fetchone()
+    return int(found[0]) if found and found[0] is not None else 0
+
+
+def _sqlite_path(log: EventLog) -> Path | None:
+    # Resolved: "sqlite:////abs/x.db" gives the path //abs/x.db, which SQLite opens but
+    # which would read as a URI authority in "file://abs/x.db".
+    path = log.url.path if log.url.scheme == "sqlite" else None
+    return path.resolve() if path is not None else None
+
+
+@contextmanager
+def _read_only(path: Path) -> Iterator[Any]:
+    """A read-only DB-API cursor on ``path``, from the same SQLite copy as the batches."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)) as db:
+            yield db.cursor()
+        return
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    with closing(adbc.connect(uri)) as connection, closing(connection.cursor()) as cursor:
+        yield cursor
+
+
 def _has_stored_events(path: Path) -> bool:
     try:
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)) as db:
-            rows = db.execute("PRAGMA table_info(stored_events)").fetchall()
-    except sqlite3.Error:
+        with _read_only(path) as cursor:
+            cursor.execute("PRAGMA table_info(stored_events)")
+            rows = cursor.fetchall()
+    except Exception:  # sqlite3.Error, or the ADBC driver's errors: not a store we know
         return False
     return {row[1] for row in rows} >= SQLITE_COLUMNS
 

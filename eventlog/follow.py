@@ -102,11 +102,13 @@ class AppendWaiter:
     def wait(self, after: int, timeout: float | None = None) -> bool:
         """True once the log holds an event after position ``after``; False when
         ``timeout`` seconds passed first. Ctrl+C interrupts it within ``poll_seconds``."""
+        from eventlog.batches import last_position  # pyarrow: only for this reader
+
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             # Asked again after each NOTIFY (which may be for an event already read),
             # and first of all: an event appended before LISTEN started sent none.
-            if self._log.max_position() > after:
+            if last_position(self._log) > after:
                 return True
             if not self._next_signal(deadline):
                 return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from eventlog import EventLog
-from eventlog.batches import EventBatch, RawEvent, event_batches
+from eventlog.batches import EventBatch, RawEvent, event_batches, last_position
 from projections.analysis.embedding_cache import CACHE_TABLE
 from projections.analysis.findings import replace_findings
 from projections.analysis.fold import Batch, Row, canonical_id, fold_batch
@@ -98,7 +98,7 @@ def project_to_duckdb(
         with cycle_collector_paused(), _short_gil_turns(), metric_pool(pool_size) as pool:
             position = _prepare(connection, store, rebuild, metrics)
             _check_same_log(connection, log, position)
-            total = max(0, log.max_position() - position)
+            total = max(0, last_position(log) - position)
             done = turn_rows = 0
             problems: list[str] = []
             batches = event_batches(log, position, batch_size)
@@ -218,7 +218,9 @@ def _check_same_log(connection: duckdb.DuckDBPyConnection, log: EventLog, positi
     if position == 0:
         return
     (saved,) = connection.execute("SELECT last_event FROM projection_state").fetchone() or (None,)
-    found = next(event_batches(log, position - 1, 1), None)
+    # Closed at once: an unfinished reader would keep its SQLite read transaction open.
+    with closing(event_batches(log, position - 1, 1)) as batches:
+        found = next(batches, None)
     event = found.last() if found is not None else None
     if event is None or event[0] != position or _event_key(event) != saved:
         raise ProjectionError(
