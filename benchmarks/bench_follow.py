@@ -1,11 +1,11 @@
 """Follow latency: from a conversation's last saved event to its rows in DuckDB.
 
-For each kind of store, starts `pidgin project --follow` in its own process, then saves one
-10-turn conversation at a time (one transaction each) and notes when the follower prints
-the update line that reaches that conversation's last position (it prints after the
-commit). The baseline, measured in the same run: the same one-conversation update done
-directly with `project_to_duckdb` in this process (open, project, commit, close), the
-part of the latency that is not waiting to hear of the event.
+For each kind of store, starts `pidgin project --follow` in its own process, then saves
+one 10-turn conversation at a time (one transaction each, PAUSE_SECONDS apart) and notes
+when the follower prints the update line that reaches that conversation's last position
+(it prints after the commit). The baseline, measured in the same run: the same
+one-conversation update done directly with `project_to_duckdb` in this process (open,
+project, commit, close), the part of the latency that is not waiting to hear of the event.
 
 PostgreSQL is measured when PIDGIN_BENCH_POSTGRES_URL names a database it may empty.
 
@@ -31,6 +31,9 @@ from pidgin.domain import AgentSpec, Conversation
 from projections.analysis import project_to_duckdb
 
 SPEC = AgentSpec(model="local:test", provider="local", display_name="T")
+PAUSE_SECONDS = 0.5
+"""Between two saves: longer than the follower's update interval, so that each save
+meets an idle follower (as a conversation's messages, seconds apart, do)."""
 POSITION = re.compile(r"at position ([\d,]+)$")
 
 
@@ -79,6 +82,7 @@ def follow_latencies(url: str, directory: Path, runs: int) -> list[float]:
         seen.get(timeout=120)  # the first catch-up
         latencies = []
         for _ in range(runs):
+            time.sleep(PAUSE_SECONDS)
             end = save_one(url)
             saved = time.perf_counter()
             while True:
