@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import random
 import re
 import statistics
 import subprocess
@@ -26,11 +27,11 @@ import threading
 import time
 from pathlib import Path
 
+from bench_duckdb import synthetic_conversation  # run as a script: benchmarks/ is on the path
+
 from eventlog import open_store
-from pidgin.domain import AgentSpec, Conversation
 from projections.analysis import project_to_duckdb
 
-SPEC = AgentSpec(model="local:test", provider="local", display_name="T")
 PAUSE_SECONDS = 0.5
 """Between two saves: longer than the follower's update interval, so that each save
 meets an idle follower (as a conversation's messages, seconds apart, do)."""
@@ -39,23 +40,7 @@ POSITION = re.compile(r"at position ([\d,]+)$")
 
 def save_one(url: str, turns: int = 10) -> int:
     """Save one finished conversation in one transaction; the log's new end."""
-    conversation = Conversation.start(SPEC, SPEC, "prompt", turns)
-    for turn in range(1, turns + 1):
-        conversation.start_turn(turn)
-        for agent in ("a", "b"):
-            conversation.request_message(agent, turn)
-            conversation.complete_message(
-                agent,
-                turn,
-                f"words {turn} {agent}",
-                tokens_in=1,
-                tokens_out=3,
-                time_to_first_token=0.1,
-                duration=0.2,
-                model="local:test",
-            )
-        conversation.complete_turn(turn, 0.5)
-    conversation.end("max_turns")
+    conversation = synthetic_conversation(0, turns, random.Random(0))
     with open_store(url) as log:
         log.save(conversation)
         return log.max_position()
