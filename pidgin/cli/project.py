@@ -99,9 +99,11 @@ def project(
     from projections.analysis import export_parquet, export_partitioned
 
     if follow and target != "duckdb":
-        raise click.BadParameter("--follow updates a DuckDB database: use --to duckdb")
+        raise click.BadParameter(
+            "it updates a DuckDB database: use --to duckdb", param_hint="--follow"
+        )
     if partition_by and target != "parquet":
-        raise click.BadParameter("--partition-by is for --to parquet", param_hint="--to")
+        raise click.BadParameter("it writes Parquet: use --to parquet", param_hint="--partition-by")
     if target == "parquet":
         if path is None:
             raise click.BadParameter("--to parquet needs a directory", param_hint="PATH")
