@@ -20,6 +20,7 @@ from pidgin.cli.query import query
 from pidgin.cli.replay import replay
 from pidgin.cli.report import report
 from pidgin.cli.show import show
+from pidgin.cli.search import search_command
 
 
 class PidginGroup(click.Group):
@@ -68,6 +69,7 @@ def cli() -> None:
 cli.add_command(chat)
 cli.add_command(replay)
 cli.add_command(list_command)
+cli.add_command(search_command)
 cli.add_command(models_command)
 cli.add_command(log_group)
 cli.add_command(experiment)

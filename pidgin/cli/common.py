@@ -86,3 +86,22 @@ def os_error_line(error: OSError) -> str:
     if len(shown) > MAX_SHOWN_PATH:
         shown = shown[: MAX_SHOWN_PATH // 2] + "..." + shown[-MAX_SHOWN_PATH // 2 :]
     return f"{shown}: {reason}"
+
+
+FIRST_CHAT = "pidgin chat -a local:test -b local:test -t 5"
+NO_CONVERSATIONS = f"No conversations yet — run `{FIRST_CHAT}` to record one."
+
+
+def store_is_missing(url: str) -> bool:
+    """True when a file store named by ``url`` has not been created yet (an empty folder).
+
+    Listings then say there is nothing yet (exit 0) instead of failing.
+    """
+    from eventlog import parse_store_url
+
+    parsed = parse_store_url(url)
+    if parsed.path is None:
+        return False
+    if parsed.scheme == "jsonl":
+        return not (parsed.path / "events.jsonl").is_file()
+    return not parsed.path.exists()

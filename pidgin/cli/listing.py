@@ -1,86 +1,169 @@
-"""``pidgin list``: the conversations recorded in a store."""
+"""``pidgin list``: the conversations recorded in a store, read from its catalog."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pidgin.cli.common import output_option, store_option, store_url
+from pidgin.cli.catalog_options import catalog_for, filter_options
+from pidgin.cli.common import (
+    NO_CONVERSATIONS,
+    output_option,
+    store_is_missing,
+    store_option,
+    store_url,
+)
 
 if TYPE_CHECKING:
-    from projections.costs import AgentTotals
+    from projections.catalog_db import CatalogEntry
+    from projections.catalog_filters import Filters
 
 
 @click.command("list")
+@filter_options
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="A rich table, or JSON for scripts.",
+    help="A table that fits the terminal, or JSON for scripts.",
 )
 @store_option
 @output_option
-def list_command(output_format: str, store: str | None, output: Path) -> None:
-    """List recorded conversations: id, start time, agents, turns, end reason, tokens and
-    cost (US dollars, from the per-million prices recorded when each conversation started)."""
-    import json
+def list_command(filters: Filters, output_format: str, store: str | None, output: Path) -> None:
+    """List recorded conversations: short id, start (UTC), models, turns, status (the end
+    reason, paused, or unfinished: running or cut off), tokens and cost (US dollars, from
+    the per-million prices recorded when each conversation started).
 
+    Reads a small catalog kept beside the store and brought up to date from the log on
+    each call, so listing a large store reads only what was appended since.
+    """
+    from projections.catalog_db import short_ids
+    from projections.catalog_filters import select
+
+    url = store_url(store, output)
+    if store_is_missing(url):
+        _nothing(output_format)
+        return
+    with catalog_for(url, output) as catalog:
+        views = select(catalog, filters)
+        shown = short_ids(catalog)
+    if output_format == "json":
+        click.echo(json.dumps([_document(e, shown[e.id]) for e in views], indent=2))
+    elif views:
+        _print_table(views, shown)
+    elif filters == type(filters)():
+        click.echo(NO_CONVERSATIONS)
+    else:
+        click.echo("No conversation matches these filters.")
+
+
+def _nothing(output_format: str) -> None:
+    click.echo("[]" if output_format == "json" else NO_CONVERSATIONS)
+
+
+def _cost(entry: CatalogEntry) -> float | None:
+    from projections.costs import conversation_cost
+
+    agents = json.loads(entry.agents)
+    totals = {
+        "a": (entry.tokens_in_a, entry.tokens_out_a),
+        "b": (entry.tokens_in_b, entry.tokens_out_b),
+    }
+    return conversation_cost(agents, totals)
+
+
+def _document(entry: CatalogEntry, short_id: str) -> dict[str, Any]:
+    """One conversation for scripts: everything the table shows, unabbreviated."""
+    return {
+        "id": entry.id,
+        "short_id": short_id,
+        "name": entry.name,
+        "experiment_id": entry.experiment_id,
+        "started_at": entry.started_at,
+        "ended_at": entry.ended_at,
+        "agents": {"a": entry.model_a, "b": entry.model_b},
+        "turns": entry.turns,
+        "max_turns": entry.max_turns,
+        "status": entry.status,
+        "end_reason": entry.end_reason,
+        "paused_reason": entry.paused_reason,
+        "final_convergence": entry.convergence,
+        "errors": entry.errors,
+        "tokens": {
+            "a": {"in": entry.tokens_in_a, "out": entry.tokens_out_a},
+            "b": {"in": entry.tokens_in_b, "out": entry.tokens_out_b},
+            "in": entry.tokens_in_a + entry.tokens_in_b,
+            "out": entry.tokens_out_a + entry.tokens_out_b,
+        },
+        "cost_usd": _cost(entry),
+    }
+
+
+def status_text(entry: CatalogEntry) -> str:
+    """The end reason, ``paused`` or ``unfinished``."""
+    return entry.end_reason or ("paused" if entry.paused_reason else "unfinished")
+
+
+def compact(number: int) -> str:
+    """1,234 / 56.7k / 8.9M: a token count in at most six characters."""
+    if number < 100_000:
+        return f"{number:,}"
+    if number < 10_000_000:
+        return f"{number / 1000:,.0f}k" if number < 1_000_000 else f"{number / 1e6:.1f}M"
+    return f"{number / 1e6:,.0f}M"
+
+
+COLUMNS = ("id", "started", "models", "turns", "status", "tokens", "cost", "name")
+FIXED = ("id", "started", "turns", "tokens", "cost")
+"""Columns never cut; models, status and name end in "…" when the terminal is narrow."""
+
+
+def _print_table(views: list[CatalogEntry], shown: dict[str, str]) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    from eventlog import open_store
-    from pidgin.domain.pricing import format_dollars
-    from projections.catalog import list_conversations
-    from projections.costs import conversation_cost, token_totals
-
-    url = store_url(store, output)
-    with open_store(url, create=False) as log:
-        views = list_conversations(log)
-        totals = token_totals(log)
-    if output_format == "json":
-        rows = [
-            {
-                "id": str(view.conversation_id),
-                "name": view.name,
-                "started_at": view.started_at.isoformat(),
-                "agents": {agent: spec["model"] for agent, spec in view.agents.items()},
-                "turns": view.completed_turns,
-                "max_turns": view.max_turns,
-                "end_reason": view.end_reason,
-            }
-            for view in views
-        ]
-        click.echo(json.dumps(rows, indent=2))
-        return
-    console = Console()
-    if not views:
-        console.print("No conversations recorded yet.")
-        return
     plural = "" if len(views) == 1 else "s"
-    table = Table(title=f"{len(views)} conversation{plural}")
-    for column in ("id", "started", "agents", "turns", "ended", "tokens", "cost", "name"):
-        table.add_column(column, overflow="fold")
-    for view in views:
-        agents = f"{view.agents['a']['model']} ↔ {view.agents['b']['model']}"
-        table.add_row(
-            str(view.conversation_id),
-            view.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            agents,
-            f"{view.completed_turns}/{view.max_turns}",
-            view.end_reason or "running or cut off",
-            _tokens(totals.get(view.conversation_id, {})),
-            format_dollars(conversation_cost(view.agents, totals.get(view.conversation_id, {}))),
-            view.name or "",
+    table = Table(
+        title=f"{len(views)} conversation{plural}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+        caption="started: UTC · tokens: in + out",
+    )
+    named = any(entry.name for entry in views)
+    rows = [_row(entry, shown[entry.id], named) for entry in views]
+    for index, column in enumerate(COLUMNS[: len(rows[0])]):
+        widest = max(len(column), *(len(row[index]) for row in rows))
+        table.add_column(
+            column,
+            justify="right" if column in ("turns", "tokens", "cost") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=widest if column in FIXED else min(widest, 9),
         )
-    console.print(table)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
 
 
-def _tokens(totals: Mapping[str, AgentTotals]) -> str:
-    tokens_in = sum(agent.tokens_in for agent in totals.values())
-    tokens_out = sum(agent.tokens_out for agent in totals.values())
-    return f"{tokens_in:,} / {tokens_out:,}"
+def _row(entry: CatalogEntry, short_id: str, named: bool) -> list[str]:
+    from pidgin.domain.pricing import format_dollars
+
+    same = entry.model_a == entry.model_b
+    tokens = entry.tokens_in_a + entry.tokens_in_b + entry.tokens_out_a + entry.tokens_out_b
+    row = [
+        short_id,
+        entry.started_at[:16].replace("T", " "),
+        f"{entry.model_a} ×2" if same else f"{entry.model_a} ↔ {entry.model_b}",
+        f"{entry.turns}/{entry.max_turns}",
+        status_text(entry),
+        compact(tokens),
+        format_dollars(_cost(entry)),
+    ]
+    return [*row, entry.name or ""] if named else row

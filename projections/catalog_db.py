@@ -1,0 +1,302 @@
+"""The catalog: a small SQLite projection of every conversation's headline and messages.
+
+``pidgin list`` and ``pidgin search`` read it instead of the log, so a call on a store of
+a million events reads only the events appended since the last call. Like every
+projection it can be deleted (it is rebuilt from the log), remembers the log position it
+has reached and applies each event exactly once: the events and the new position are
+written in one transaction. It also remembers which event sits at that position, so a
+store that was replaced (a new log at the same path) makes it start again from zero.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from eventlog import EventLog
+from pidgin.domain import Conversation
+from pidgin.domain.experiment import Experiment
+
+SCHEMA_VERSION = "1"
+CATALOG_EVENTS: tuple[type, ...] = (
+    Conversation.ConversationStarted,
+    Conversation.MessageCompleted,
+    Conversation.TurnCompleted,
+    Conversation.ProviderErrored,
+    Conversation.ConversationPaused,
+    Conversation.ConversationResumed,
+    Conversation.ConversationEnded,
+    Experiment.ExperimentCreated,
+)
+READ_BATCH = 5000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, started_at TEXT NOT NULL, name TEXT,
+    experiment_id TEXT, model_a TEXT NOT NULL, model_b TEXT NOT NULL, agents TEXT NOT NULL,
+    max_turns INTEGER NOT NULL, turns INTEGER NOT NULL, convergence REAL,
+    end_reason TEXT, ended_at TEXT, paused_reason TEXT, errors INTEGER NOT NULL,
+    tokens_in_a INTEGER NOT NULL, tokens_out_a INTEGER NOT NULL,
+    tokens_in_b INTEGER NOT NULL, tokens_out_b INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_by_position ON conversations (position);
+CREATE TABLE IF NOT EXISTS messages (
+    position INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, turn INTEGER NOT NULL,
+    agent TEXT NOT NULL, text TEXT NOT NULL
+);
+"""
+COLUMNS = (
+    "id, position, started_at, name, experiment_id, model_a, model_b, agents, max_turns, "
+    "turns, convergence, end_reason, ended_at, paused_reason, errors, "
+    "tokens_in_a, tokens_out_a, tokens_in_b, tokens_out_b"
+)
+
+
+@dataclass
+class CatalogEntry:
+    """One conversation as the catalog holds it (one row of ``conversations``)."""
+
+    id: str
+    position: int
+    started_at: str
+    name: str | None
+    experiment_id: str | None
+    model_a: str
+    model_b: str
+    agents: str
+    """Both agents' settings as JSON (prices included, for the cost)."""
+    max_turns: int
+    turns: int
+    convergence: float | None
+    end_reason: str | None
+    ended_at: str | None
+    paused_reason: str | None
+    errors: int
+    tokens_in_a: int
+    tokens_out_a: int
+    tokens_in_b: int
+    tokens_out_b: int
+
+    @property
+    def status(self) -> str:
+        """``ended``, ``paused`` or ``unfinished`` (running, or cut off by a crash)."""
+        if self.end_reason is not None:
+            return "ended"
+        return "paused" if self.paused_reason is not None else "unfinished"
+
+    def row(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name.strip()) for name in COLUMNS.split(","))
+
+
+def connect(path: Path | None) -> sqlite3.Connection:
+    """The catalog at ``path`` (created if needed), or an empty one in memory for None."""
+    connection = sqlite3.connect(
+        ":memory:" if path is None else str(path), timeout=30, isolation_level=None
+    )
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def copy_to_memory(path: Path) -> sqlite3.Connection:
+    """An in-memory copy of a catalog that cannot be written (read-only media)."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as disk:
+        disk.backup(memory)
+    memory.executescript(SCHEMA)
+    return memory
+
+
+def update(connection: sqlite3.Connection, log: EventLog) -> int:
+    """Apply the events appended since the catalog's position; return how many were read.
+
+    One transaction (BEGIN IMMEDIATE), so two processes updating at once apply each
+    event once, and a crash leaves the catalog at its old position.
+    """
+    target = log.max_position()
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        position = _position(connection)
+        if position and (position > target or _anchor(log, position) != _stored_anchor(connection)):
+            _reset(connection)
+            position = 0
+        applied = 0
+        if position < target:
+            applied = _apply(connection, log, position, target)
+            _set_meta(connection, "position", str(target))
+            _set_meta(connection, "anchor", _anchor(log, target) or "")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return applied
+
+
+def _position(connection: sqlite3.Connection) -> int:
+    found = connection.execute("SELECT value FROM meta WHERE key = 'position'").fetchone()
+    version = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if found is None or version is None or version[0] != SCHEMA_VERSION:
+        _reset(connection)
+        return 0
+    return int(found[0])
+
+
+def _stored_anchor(connection: sqlite3.Connection) -> str | None:
+    found = connection.execute("SELECT value FROM meta WHERE key = 'anchor'").fetchone()
+    return None if found is None else str(found[0])
+
+
+def _set_meta(connection: sqlite3.Connection, key: str, value: str) -> None:
+    connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _anchor(log: EventLog, position: int) -> str | None:
+    """Which event sits at ``position`` (aggregate and version): the store's fingerprint."""
+    for notification in log.read_notifications(position - 1, batch_size=1):
+        if notification.id == position:
+            return f"{notification.originator_id}:{notification.originator_version}"
+        return None
+    return None
+
+
+def _reset(connection: sqlite3.Connection) -> None:
+    for table in ("meta", "experiments", "conversations", "messages"):
+        connection.execute(f"DELETE FROM {table}")
+    _set_meta(connection, "schema", SCHEMA_VERSION)
+    _set_meta(connection, "position", "0")
+
+
+def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: int) -> int:
+    """Fold the catalog events in (after, target] into the tables."""
+    touched: dict[str, CatalogEntry] = {}
+    messages: list[tuple[int, str, int, str, str]] = []
+    count = 0
+    for recorded in log.read(after, event_types=CATALOG_EVENTS, batch_size=READ_BATCH):
+        if recorded.position > target:
+            break
+        count += 1
+        event = recorded.event
+        key = str(recorded.originator_id)
+        if isinstance(event, Experiment.ExperimentCreated):
+            connection.execute(
+                "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
+            )
+            continue
+        if isinstance(event, Conversation.ConversationStarted):
+            touched[key] = _started(key, recorded.position, event)
+            continue
+        entry = touched.get(key) or _load(connection, key)
+        if entry is None:
+            continue  # a conversation whose start is missing: nothing to list
+        touched[key] = entry
+        if isinstance(event, Conversation.MessageCompleted):
+            messages.append((recorded.position, key, event.turn, event.agent, event.text))
+            if len(messages) >= READ_BATCH:
+                _insert_messages(connection, messages)
+        _fold(entry, event)
+    _insert_messages(connection, messages)
+    connection.executemany(
+        f"INSERT OR REPLACE INTO conversations ({COLUMNS}) "
+        f"VALUES ({', '.join('?' * len(COLUMNS.split(',')))})",
+        [entry.row() for entry in touched.values()],
+    )
+    return count
+
+
+def _insert_messages(connection: sqlite3.Connection, messages: list[Any]) -> None:
+    connection.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?)", messages)
+    messages.clear()
+
+
+def _started(key: str, position: int, event: Any) -> CatalogEntry:
+    agents = {"a": dict(event.agent_a), "b": dict(event.agent_b)}
+    return CatalogEntry(
+        id=key,
+        position=position,
+        started_at=event.timestamp.isoformat(),
+        name=event.name,
+        experiment_id=event.experiment_id,
+        model_a=str(agents["a"].get("model", "")),
+        model_b=str(agents["b"].get("model", "")),
+        agents=msgspec.json.encode(agents).decode(),
+        max_turns=event.max_turns,
+        turns=0,
+        convergence=None,
+        end_reason=None,
+        ended_at=None,
+        paused_reason=None,
+        errors=0,
+        tokens_in_a=0,
+        tokens_out_a=0,
+        tokens_in_b=0,
+        tokens_out_b=0,
+    )
+
+
+def _fold(entry: CatalogEntry, event: Any) -> None:
+    if isinstance(event, Conversation.MessageCompleted):
+        if event.agent == "a":
+            entry.tokens_in_a += event.tokens_in
+            entry.tokens_out_a += event.tokens_out
+        else:
+            entry.tokens_in_b += event.tokens_in
+            entry.tokens_out_b += event.tokens_out
+    elif isinstance(event, Conversation.TurnCompleted):
+        if event.turn >= entry.turns:
+            entry.turns, entry.convergence = event.turn, event.convergence
+    elif isinstance(event, Conversation.ProviderErrored):
+        entry.errors += 1
+    elif isinstance(event, Conversation.ConversationPaused):
+        entry.paused_reason = event.reason
+    elif isinstance(event, Conversation.ConversationResumed):
+        entry.paused_reason = None
+    elif isinstance(event, Conversation.ConversationEnded):
+        entry.end_reason, entry.paused_reason = event.reason, None
+        entry.ended_at = event.timestamp.isoformat()
+
+
+def _load(connection: sqlite3.Connection, key: str) -> CatalogEntry | None:
+    row = connection.execute(
+        f"SELECT {COLUMNS} FROM conversations WHERE id = ?",
+        (key,),
+    ).fetchone()
+    return None if row is None else CatalogEntry(*row)
+
+
+def entries(
+    connection: sqlite3.Connection,
+    where: str = "",
+    params: Iterable[Any] = (),
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[CatalogEntry]:
+    """Conversations in the order they started (or newest first), narrowed by ``where``."""
+    order = "DESC" if newest_first else "ASC"
+    tail = "" if limit is None else f" LIMIT {int(limit)}"
+    sql = f"SELECT {COLUMNS} FROM conversations {where} ORDER BY position {order}{tail}"
+    return [CatalogEntry(*row) for row in connection.execute(sql, tuple(params))]
+
+
+def short_ids(connection: sqlite3.Connection, length: int = 8) -> dict[str, str]:
+    """Each conversation's shortest unique id prefix, at least ``length`` characters."""
+    ids = [str(row[0]) for row in connection.execute("SELECT id FROM conversations ORDER BY id")]
+    shown: dict[str, str] = {}
+    for index, cid in enumerate(ids):
+        needed = length
+        for neighbour in ids[max(0, index - 1) : index + 2]:
+            if neighbour != cid:
+                common = next(
+                    (i for i, pair in enumerate(zip(cid, neighbour)) if pair[0] != pair[1]),
+                    len(cid),
+                )
+                needed = max(needed, common + 1)
+        shown[cid] = cid[:needed]
+    return shown
