@@ -294,7 +294,11 @@ def short_ids(connection: sqlite3.Connection, length: int = 8) -> dict[str, str]
         for neighbour in ids[max(0, index - 1) : index + 2]:
             if neighbour != cid:
                 common = next(
-                    (i for i, pair in enumerate(zip(cid, neighbour)) if pair[0] != pair[1]),
+                    (
+                        i
+                        for i, pair in enumerate(zip(cid, neighbour, strict=False))
+                        if pair[0] != pair[1]
+                    ),
                     len(cid),
                 )
                 needed = max(needed, common + 1)
