@@ -73,7 +73,7 @@ def search_command(
         click.echo("[]" if output_format == "json" else NO_CONVERSATIONS)
         return
     with catalog_for(url, output) as catalog:
-        hits = list(search(catalog, text, regex=regex, filters=filters))
+        hits = list(search(catalog, text, regex=regex, filters=filters, limit=most + 1))
         shown = short_ids(catalog) if hits else {}
     if output_format == "json":
         documents = [
@@ -107,12 +107,13 @@ def _print_hits(hits: list[Hit], shown: dict[str, str], most: int) -> None:
         text.append(line[start:end], style="bold reverse")
         text.append(line[end:])
         console.print(text, no_wrap=True, overflow="ellipsis", crop=True)
-    conversations = len({hit.conversation_id for hit in hits})
-    plural = "" if len(hits) == 1 else "s"
-    summary = f"{len(hits)} matching line{plural} in {conversations} conversation"
-    summary += "" if conversations == 1 else "s"
     if len(hits) > most:
-        summary += f" (first {most} shown; --max N for more)"
+        summary = f"the first {most} matching lines; --max N shows more"
+    else:
+        conversations = len({hit.conversation_id for hit in hits})
+        plural = "" if len(hits) == 1 else "s"
+        summary = f"{len(hits)} matching line{plural} in {conversations} conversation"
+        summary += "" if conversations == 1 else "s"
     console.print(summary if hits else "No message matches.", style="dim")
 
 
