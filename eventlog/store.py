@@ -12,7 +12,9 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -69,9 +71,10 @@ class _LogApplication(Application[UUID]):
 class EventLog:
     """An append-only event store opened from a URL."""
 
-    def __init__(self, url: StoreURL) -> None:
+    def __init__(self, url: StoreURL, *, read_only: bool = False) -> None:
         self.url = url
-        self._app = _LogApplication(env=_environment_for(url))
+        self.read_only = read_only
+        self._app = _LogApplication(env=_environment_for(url, read_only=read_only))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -216,11 +219,16 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
     :class:`StoreUnavailableError` for one that cannot be opened.
     """
     parsed = parse_store_url(url) if isinstance(url, str) else url
+    read_only = False
     if parsed.scheme == "sqlite":
         assert parsed.path is not None
         if not create and not parsed.path.is_file():
             raise StoreUnavailableError(f"no store at {parsed}: {parsed.path} does not exist")
-        _prepare_sqlite_path(parsed)
+        # An existing log on read-only media (an archive) is opened read-only; writing to
+        # it then fails with a one-line error, and reading works.
+        read_only = not create and not os.access(parsed.path.parent, os.W_OK)
+        if not read_only:
+            _prepare_sqlite_path(parsed)
     elif parsed.scheme == "jsonl":
         _prepare_jsonl_directory(parsed, create)
     # PostgreSQL: connect once to check the server, and hold a lock while the library
@@ -228,7 +236,7 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
     setup = postgres_setup_lock(parsed) if parsed.scheme == "postgresql" else nullcontext()
     try:
         with setup:
-            return EventLog(parsed)
+            return EventLog(parsed, read_only=read_only)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         if not isinstance(error, OSError) and _is_damage(error):
             raise StoreCorruptError(f"damaged store {parsed}: {_first_line(error)}") from None
@@ -278,16 +286,18 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _environment_for(url: StoreURL) -> dict[str, str]:
+def _environment_for(url: StoreURL, *, read_only: bool = False) -> dict[str, str]:
     """The eventsourcing environment that selects the store's persistence module."""
     env = {"TRANSCODER_TOPIC": TRANSCODER_TOPIC, "MAPPER_TOPIC": MAPPER_TOPIC}
     if url.scheme == "sqlite":
         assert url.path is not None
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
-            SQLITE_DBNAME=str(url.path),
+            SQLITE_DBNAME=_read_only_uri(url.path) if read_only else str(url.path),
             SQLITE_LOCK_TIMEOUT="30",
         )
+        if read_only:
+            env["CREATE_TABLE"] = "no"
         return env
     if url.scheme == "jsonl":
         assert url.path is not None
@@ -297,6 +307,18 @@ def _environment_for(url: StoreURL) -> dict[str, str]:
         env.update(postgres_environment(url))
         return env
     raise StoreURLError(f"no persistence module for scheme {url.scheme!r}")
+
+
+def _read_only_uri(path: Path) -> str:
+    """A SQLite URI that reads ``path`` in a folder that cannot be written.
+
+    SQLite needs a writable ``-shm`` file to read a WAL database; where none can be
+    made, ``immutable=1`` reads the file as it is (a log on read-only media is not
+    being written, and its last writer, closing cleanly, folded its WAL into it).
+    """
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    return uri if wal.exists() and shm.exists() else uri + "&immutable=1"
 
 
 def _prepare_jsonl_directory(url: StoreURL, create: bool) -> None:

@@ -15,11 +15,7 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-import structlog
-
 from pidgin.errors import PidginError
-from pidgin.providers.keys import known_secrets
-from pidgin.providers.redaction import redact_value
 
 LEVEL_VARIABLE = "PIDGIN_LOG_LEVEL"
 FILE_VARIABLE = "PIDGIN_LOG_FILE"
@@ -29,6 +25,10 @@ def redact_secrets(
     logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: hide credentials in every field, nested values included."""
+    # Imported at the first record, not at start-up: most commands never log.
+    from pidgin.providers.keys import known_secrets
+    from pidgin.providers.redaction import redact_value
+
     secrets = known_secrets()
     redacted = redact_value(dict(event_dict), secrets)
     assert isinstance(redacted, dict)
@@ -37,11 +37,35 @@ def redact_secrets(
     return event_dict
 
 
-def configure_logging(level: str | None = None, path: str | None = None) -> None:
-    """Route Pidgin's and third-party logs through the redacting processor."""
+class _RedactingFormatter(logging.Formatter):
+    """Plain stdlib records with every known key value hidden (for --light logging)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from pidgin.providers.keys import known_secrets
+        from pidgin.providers.redaction import redact_text
+
+        return redact_text(super().format(record), known_secrets())
+
+
+def configure_logging(
+    level: str | None = None, path: str | None = None, *, light: bool = False
+) -> None:
+    """Route Pidgin's and third-party logs through the redacting processor.
+
+    ``light``: for commands that never log through structlog (listings), only the
+    standard library's records are routed, redacted, to stderr, and structlog (which
+    loads rich, a third of such a command's start-up) is not imported.
+    """
     level_name = (level or os.environ.get(LEVEL_VARIABLE) or "warning").upper()
     numeric = logging.getLevelNamesMapping().get(level_name, logging.WARNING)
     target = path or os.environ.get(FILE_VARIABLE)
+    if light and not target:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+        _install(handler, numeric)
+        return
+    import structlog
+
     shared: list[Any] = [
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -78,6 +102,11 @@ def configure_logging(level: str | None = None, path: str | None = None) -> None
         reason = error.strerror or type(error).__name__
         raise PidginError(f"{FILE_VARIABLE}={target}: cannot write to it: {reason}") from None
     handler.setFormatter(formatter)
+    _install(handler, numeric)
+
+
+def _install(handler: logging.Handler, level: int) -> None:
+    """Make ``handler`` the root logger's (replacing one installed before)."""
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, "_pidgin", False):
@@ -85,7 +114,7 @@ def configure_logging(level: str | None = None, path: str | None = None) -> None
             existing.close()
     handler._pidgin = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(numeric)
+    root.setLevel(level)
 
 
 @contextlib.contextmanager

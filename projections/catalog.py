@@ -24,15 +24,24 @@ def list_conversations(log: EventLog) -> list[ConversationView]:
     return list(fold_conversations(events).values())
 
 
-def match_conversations(views: list[ConversationView], prefixes: list[str]) -> list[UUID]:
+def started_ids(log: EventLog) -> list[UUID]:
+    """Every conversation's id, from its ConversationStarted event (not decoded)."""
+    notifications = log.read_notifications(event_types=(Conversation.ConversationStarted,))
+    return [notification.originator_id for notification in notifications]
+
+
+def match_conversations(
+    views: list[ConversationView] | list[UUID], prefixes: list[str]
+) -> list[UUID]:
     """The conversation ids named by full ids or unique prefixes.
 
     Raises LookupError naming the first prefix that matches none or several.
     """
+    ids = [v if isinstance(v, UUID) else v.conversation_id for v in views]
     matched: list[UUID] = []
     for prefix in prefixes:
         wanted = prefix.strip().lower()
-        hits = [v.conversation_id for v in views if str(v.conversation_id).startswith(wanted)]
+        hits = [cid for cid in ids if str(cid).startswith(wanted)]
         if len(hits) != 1:
             problem = "no conversation" if not hits else f"{len(hits)} conversations"
             verb = "matches" if not hits else "match"

@@ -10,30 +10,20 @@ store that was replaced (a new log at the same path) makes it start again from z
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from eventlog import EventLog
-from pidgin.domain import Conversation
-from pidgin.domain.experiment import Experiment
+if TYPE_CHECKING:
+    from eventlog import EventLog
 
 SCHEMA_VERSION = "1"
-CATALOG_EVENTS: tuple[type, ...] = (
-    Conversation.ConversationStarted,
-    Conversation.MessageCompleted,
-    Conversation.TurnCompleted,
-    Conversation.ProviderErrored,
-    Conversation.ConversationPaused,
-    Conversation.ConversationResumed,
-    Conversation.ConversationEnded,
-    Experiment.ExperimentCreated,
-)
 READ_BATCH = 5000
 
 SCHEMA = """
@@ -45,7 +35,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     max_turns INTEGER NOT NULL, turns INTEGER NOT NULL, convergence REAL,
     end_reason TEXT, ended_at TEXT, paused_reason TEXT, errors INTEGER NOT NULL,
     tokens_in_a INTEGER NOT NULL, tokens_out_a INTEGER NOT NULL,
-    tokens_in_b INTEGER NOT NULL, tokens_out_b INTEGER NOT NULL
+    tokens_in_b INTEGER NOT NULL, tokens_out_b INTEGER NOT NULL, cost REAL
 );
 CREATE INDEX IF NOT EXISTS conversations_by_position ON conversations (position);
 CREATE TABLE IF NOT EXISTS messages (
@@ -56,11 +46,11 @@ CREATE TABLE IF NOT EXISTS messages (
 COLUMNS = (
     "id, position, started_at, name, experiment_id, model_a, model_b, agents, max_turns, "
     "turns, convergence, end_reason, ended_at, paused_reason, errors, "
-    "tokens_in_a, tokens_out_a, tokens_in_b, tokens_out_b"
+    "tokens_in_a, tokens_out_a, tokens_in_b, tokens_out_b, cost"
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class CatalogEntry:
     """One conversation as the catalog holds it (one row of ``conversations``)."""
 
@@ -84,6 +74,8 @@ class CatalogEntry:
     tokens_out_a: int
     tokens_in_b: int
     tokens_out_b: int
+    cost: float | None = None
+    """US dollars at the prices recorded when it started; None when a price is unknown."""
 
     @property
     def status(self) -> str:
@@ -175,10 +167,24 @@ def _reset(connection: sqlite3.Connection) -> None:
 
 def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: int) -> int:
     """Fold the catalog events in (after, target] into the tables."""
+    # Imported here: a listing whose catalog is up to date never loads the event classes.
+    from pidgin.domain import Conversation
+    from pidgin.domain.experiment import Experiment
+
+    catalog_events = (
+        Conversation.ConversationStarted,
+        Conversation.MessageCompleted,
+        Conversation.TurnCompleted,
+        Conversation.ProviderErrored,
+        Conversation.ConversationPaused,
+        Conversation.ConversationResumed,
+        Conversation.ConversationEnded,
+        Experiment.ExperimentCreated,
+    )
     touched: dict[str, CatalogEntry] = {}
     messages: list[tuple[int, str, int, str, str]] = []
     count = 0
-    for recorded in log.read(after, event_types=CATALOG_EVENTS, batch_size=READ_BATCH):
+    for recorded in log.read(after, event_types=catalog_events, batch_size=READ_BATCH):
         if recorded.position > target:
             break
         count += 1
@@ -202,6 +208,8 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
                 _insert_messages(connection, messages)
         _fold(entry, event)
     _insert_messages(connection, messages)
+    for entry in touched.values():
+        entry.cost = _cost(entry)
     connection.executemany(
         f"INSERT OR REPLACE INTO conversations ({COLUMNS}) "
         f"VALUES ({', '.join('?' * len(COLUMNS.split(',')))})",
@@ -213,6 +221,16 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
 def _insert_messages(connection: sqlite3.Connection, messages: list[Any]) -> None:
     connection.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?)", messages)
     messages.clear()
+
+
+def _cost(entry: CatalogEntry) -> float | None:
+    from projections.costs import conversation_cost
+
+    totals = {
+        "a": (entry.tokens_in_a, entry.tokens_out_a),
+        "b": (entry.tokens_in_b, entry.tokens_out_b),
+    }
+    return conversation_cost(msgspec.json.decode(entry.agents), totals)
 
 
 def _started(key: str, position: int, event: Any) -> CatalogEntry:
@@ -241,6 +259,8 @@ def _started(key: str, position: int, event: Any) -> CatalogEntry:
 
 
 def _fold(entry: CatalogEntry, event: Any) -> None:
+    from pidgin.domain import Conversation
+
     if isinstance(event, Conversation.MessageCompleted):
         if event.agent == "a":
             entry.tokens_in_a += event.tokens_in
@@ -285,22 +305,43 @@ def entries(
     return [CatalogEntry(*row) for row in connection.execute(sql, tuple(params))]
 
 
-def short_ids(connection: sqlite3.Connection, length: int = 8) -> dict[str, str]:
-    """Each conversation's shortest unique id prefix, at least ``length`` characters."""
-    ids = [str(row[0]) for row in connection.execute("SELECT id FROM conversations ORDER BY id")]
-    shown: dict[str, str] = {}
-    for index, cid in enumerate(ids):
-        needed = length
-        for neighbour in ids[max(0, index - 1) : index + 2]:
-            if neighbour != cid:
-                common = next(
-                    (
-                        i
-                        for i, pair in enumerate(zip(cid, neighbour, strict=False))
-                        if pair[0] != pair[1]
-                    ),
-                    len(cid),
-                )
-                needed = max(needed, common + 1)
-        shown[cid] = cid[:needed]
-    return shown
+def short_ids(
+    connection: sqlite3.Connection, shown: Iterable[str], length: int = 8
+) -> dict[str, str]:
+    """The shortest unique prefix (at least ``length`` characters) of each shown id.
+
+    A prefix is unique when it differs from both neighbours of the id in sorted order.
+    """
+    wanted = list(shown)
+    if len(wanted) > 1000:  # one sorted pass over every id beats a lookup per row
+        ordered = [
+            str(row[0]) for row in connection.execute("SELECT id FROM conversations ORDER BY id")
+        ]
+        after = dict(itertools.pairwise(ordered))
+        before = {later: earlier for earlier, later in after.items()}
+        pairs = {cid: (before.get(cid), after.get(cid)) for cid in wanted}
+    else:
+        pairs = {
+            cid: (
+                connection.execute(
+                    "SELECT max(id) FROM conversations WHERE id < ?", (cid,)
+                ).fetchone()[0],
+                connection.execute(
+                    "SELECT min(id) FROM conversations WHERE id > ?", (cid,)
+                ).fetchone()[0],
+            )
+            for cid in wanted
+        }
+    return {cid: cid[: _unique_length(cid, pair, length)] for cid, pair in pairs.items()}
+
+
+def _unique_length(cid: str, neighbours: tuple[str | None, str | None], length: int) -> int:
+    needed = length
+    for neighbour in neighbours:
+        if neighbour is not None and neighbour[:needed] == cid[:needed]:
+            common = next(
+                (i for i, (x, y) in enumerate(zip(cid, neighbour, strict=False)) if x != y),
+                len(cid),
+            )
+            needed = common + 1
+    return needed

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pidgin.domain import END_REASONS
 from projections.catalog_db import CatalogEntry, entries
 
 STATUSES = ("ended", "paused", "unfinished")
@@ -59,6 +58,8 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 def check_status(status: str) -> str:
     """The status in lower case, or ValueError listing the accepted ones."""
+    from pidgin.domain import END_REASONS
+
     wanted = status.strip().lower()
     if wanted not in STATUSES and wanted not in END_REASONS:
         accepted = ", ".join((*STATUSES, *END_REASONS))

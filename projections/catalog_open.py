@@ -16,9 +16,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eventlog import EventLog, StoreURL
 from projections import catalog_db
+
+if TYPE_CHECKING:
+    from eventlog import EventLog, StoreURL
 
 
 def catalog_path(url: StoreURL, output: Path) -> Path:

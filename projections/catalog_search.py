@@ -35,7 +35,7 @@ def compile_pattern(text: str, *, regex: bool) -> re.Pattern[str]:
     if not regex:
         return re.compile(re.escape(text), re.IGNORECASE)
     try:
-        return re.compile(text)
+        return re.compile(text, re.MULTILINE)  # ^ and $ at each line, as lines are shown
     except re.error as error:
         raise ValueError(f"not a valid regular expression: {error}") from None
 

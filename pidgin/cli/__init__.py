@@ -19,8 +19,10 @@ from pidgin.cli.project import project
 from pidgin.cli.query import query
 from pidgin.cli.replay import replay
 from pidgin.cli.report import report
-from pidgin.cli.show import show
 from pidgin.cli.search import search_command
+from pidgin.cli.show import show
+
+LIGHT_COMMANDS = ("list", "search")
 
 
 class PidginGroup(click.Group):
@@ -50,7 +52,8 @@ class PidginGroup(click.Group):
 
 @click.group(cls=PidginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pidgin")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Pidgin records conversations between AI models and rebuilds every output from the log.
 
     Every event of a conversation is appended to an event store (SQLite by default);
@@ -63,7 +66,9 @@ def cli() -> None:
     # Stores, logs, exports and databases hold whole conversations: owner only (0600,
     # directories 0700), whatever the caller's umask allowed.
     os.umask(os.umask(0o077) | 0o077)
-    configure_logging()  # Every command logs through the key-redacting processor.
+    # Every command logs through the key-redacting processor; listings, which never log
+    # through structlog, skip loading it.
+    configure_logging(light=ctx.invoked_subcommand in LIGHT_COMMANDS)
 
 
 cli.add_command(chat)

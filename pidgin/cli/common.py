@@ -90,6 +90,9 @@ def os_error_line(error: OSError) -> str:
 
 FIRST_CHAT = "pidgin chat -a local:test -b local:test -t 5"
 NO_CONVERSATIONS = f"No conversations yet — run `{FIRST_CHAT}` to record one."
+NO_EXPERIMENTS = (
+    "No experiments yet — run `pidgin experiment start -r 3 -t 5` (local:test) to start one."
+)
 
 
 def store_is_missing(url: str) -> bool:

@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from pidgin.cli.awareness_options import awareness_options
-from pidgin.cli.common import ensure_writable_directory, output_option, store_option, store_url
+from pidgin.cli.common import (
+    NO_EXPERIMENTS,
+    ensure_writable_directory,
+    output_option,
+    store_is_missing,
+    store_option,
+    store_url,
+)
 from pidgin.cli.conversation_options import agent_options, convergence_options
 from pidgin.cli.provider_options import provider_options
 from pidgin.cli.stop_options import stop_options
@@ -290,7 +297,11 @@ def list_experiments(output_format: str, store: str | None, output: Path) -> Non
     from pidgin.cli.experiment_tables import experiments_table, status_document
     from pidgin.experiments.status import experiment_ids, read_status
 
-    with open_store(store_url(store, output), create=False) as log:
+    url = store_url(store, output)
+    if store_is_missing(url):
+        click.echo("[]" if output_format == "json" else NO_EXPERIMENTS)
+        return
+    with open_store(url, create=False) as log:
         statuses = [
             read_status(log, eid, output, conversations=False) for eid in experiment_ids(log)
         ]

@@ -51,7 +51,7 @@ def list_command(filters: Filters, output_format: str, store: str | None, output
         return
     with catalog_for(url, output) as catalog:
         views = select(catalog, filters)
-        shown = short_ids(catalog)
+        shown = short_ids(catalog, (entry.id for entry in views))
     if output_format == "json":
         click.echo(json.dumps([_document(e, shown[e.id]) for e in views], indent=2))
     elif views:
@@ -64,17 +64,6 @@ def list_command(filters: Filters, output_format: str, store: str | None, output
 
 def _nothing(output_format: str) -> None:
     click.echo("[]" if output_format == "json" else NO_CONVERSATIONS)
-
-
-def _cost(entry: CatalogEntry) -> float | None:
-    from projections.costs import conversation_cost
-
-    agents = json.loads(entry.agents)
-    totals = {
-        "a": (entry.tokens_in_a, entry.tokens_out_a),
-        "b": (entry.tokens_in_b, entry.tokens_out_b),
-    }
-    return conversation_cost(agents, totals)
 
 
 def _document(entry: CatalogEntry, short_id: str) -> dict[str, Any]:
@@ -100,8 +89,13 @@ def _document(entry: CatalogEntry, short_id: str) -> dict[str, Any]:
             "in": entry.tokens_in_a + entry.tokens_in_b,
             "out": entry.tokens_out_a + entry.tokens_out_b,
         },
-        "cost_usd": _cost(entry),
+        "cost_usd": entry.cost,
     }
+
+
+def dollars(amount: float | None) -> str:
+    """As pidgin.domain.pricing.format_dollars, without loading the domain at start-up."""
+    return "n/a" if amount is None else f"${amount:,.6f}"
 
 
 def status_text(entry: CatalogEntry) -> str:
@@ -118,43 +112,33 @@ def compact(number: int) -> str:
     return f"{number / 1e6:,.0f}M"
 
 
-COLUMNS = ("id", "started", "models", "turns", "status", "tokens", "cost", "name")
-FIXED = ("id", "started", "turns", "tokens", "cost")
-"""Columns never cut; models, status and name end in "…" when the terminal is narrow."""
-
-
 def _print_table(views: list[CatalogEntry], shown: dict[str, str]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    from pidgin.cli.text_table import Column, render
 
-    plural = "" if len(views) == 1 else "s"
-    table = Table(
-        title=f"{len(views)} conversation{plural}",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        padding=(0, 1, 0, 0),
-        caption="started: UTC · tokens: in + out",
-    )
     named = any(entry.name for entry in views)
-    rows = [_row(entry, shown[entry.id], named) for entry in views]
-    for index, column in enumerate(COLUMNS[: len(rows[0])]):
-        widest = max(len(column), *(len(row[index]) for row in rows))
-        table.add_column(
-            column,
-            justify="right" if column in ("turns", "tokens", "cost") else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-            min_width=widest if column in FIXED else min(widest, 9),
+    columns = [
+        Column("id"),
+        Column("started"),
+        Column("models", shrink_to=10),
+        Column("turns", right=True),
+        Column("status", shrink_to=7),
+        Column("tokens", right=True),
+        Column("cost", right=True),
+    ]
+    if named:
+        columns.append(Column("name", shrink_to=6))
+    plural = "" if len(views) == 1 else "s"
+    click.echo(
+        render(
+            columns,
+            [_row(entry, shown[entry.id], named) for entry in views],
+            title=f"{len(views):,} conversation{plural}",
+            caption="started: UTC · tokens: in + out",
         )
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
+    )
 
 
 def _row(entry: CatalogEntry, short_id: str, named: bool) -> list[str]:
-    from pidgin.domain.pricing import format_dollars
-
     same = entry.model_a == entry.model_b
     tokens = entry.tokens_in_a + entry.tokens_in_b + entry.tokens_out_a + entry.tokens_out_b
     row = [
@@ -164,6 +148,6 @@ def _row(entry: CatalogEntry, short_id: str, named: bool) -> list[str]:
         f"{entry.turns}/{entry.max_turns}",
         status_text(entry),
         compact(tokens),
-        format_dollars(_cost(entry)),
+        dollars(entry.cost),
     ]
     return [*row, entry.name or ""] if named else row

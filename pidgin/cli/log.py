@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from pidgin.cli.common import DEFAULT_OUTPUT, UserError, output_option, store_option, store_url
+from pidgin.cli.common import (
+    DEFAULT_OUTPUT,
+    FIRST_CHAT,
+    UserError,
+    output_option,
+    store_is_missing,
+    store_option,
+    store_url,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -219,9 +227,16 @@ def tail_command(
     """
     from eventlog import open_store
     from eventlog.follow import follow
+    from projections.catalog import match_conversations, started_ids
 
-    prefix = conversation.strip().lower() if conversation else None
-    with open_store(store_url(store, output), create=False) as log:
+    url = store_url(store, output)
+    if store_is_missing(url):
+        raise UserError(f"no store at {url} yet — run `{FIRST_CHAT}` to record a conversation")
+    prefix = None
+    with open_store(url, create=False) as log:
+        if conversation:
+            (chosen,) = match_conversations(started_ids(log), [conversation])
+            prefix = str(chosen)
         after = max(0, log.max_position() - lines)
         try:
             for notification in follow(log, after):

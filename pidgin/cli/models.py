@@ -23,38 +23,76 @@ def models_command(provider: str | None) -> None:
     Add models in ~/.config/pidgin/models.toml ($XDG_CONFIG_HOME/pidgin/models.toml).
     Any ollama:MODEL or openai-compatible:MODEL can be used without registering it.
     """
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
+    from pidgin.cli.common import UserError
     from pidgin.providers.keys import key_is_set
     from pidgin.providers.registry import load_registry, provider_settings, user_registry_path
 
     entries = sorted(load_registry().values(), key=lambda m: (m.provider, m.name))
     if provider:
-        entries = [m for m in entries if m.provider == provider.lower()]
-    table = Table(title=f"{len(entries)} models · prices in $ per million tokens")
-    columns = ("model", "aliases", "context", "in", "out", "cache r/w", "params", "key")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+        known = sorted({m.provider for m in entries})
+        entries = [m for m in entries if m.provider == provider.strip().lower()]
+        if not entries:
+            raise UserError(f"no provider {provider!r}; known providers: {', '.join(known)}")
+    table = Table(
+        title=f"{len(entries)} models · prices in $ per million tokens",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    missing: dict[str, str] = {}
+    rows = []
     for model in entries:
         settings = provider_settings(model.provider)
         if not settings.key_env:
-            key = "not needed"
+            key = "—"
         elif key_is_set(settings):
             key = "set"
         else:
-            key = f"missing ({' or '.join(settings.key_env)})"
+            key = "missing"
+            missing[model.provider] = " or ".join(settings.key_env)
         read, write = model.cache_read_price_per_million, model.cache_write_price_per_million
-        table.add_row(
-            model.name,
-            ", ".join(model.aliases),
-            f"{model.context_window:,}" if model.context_window else "?",
-            _price(model.input_price_per_million),
-            _price(model.output_price_per_million),
-            f"{_cache(read)} / {_cache(write)}",
-            ", ".join(model.parameters),
-            key,
+        rows.append(
+            (
+                model.name,
+                ", ".join(model.aliases),
+                _context(model.context_window),
+                _price(model.input_price_per_million),
+                _price(model.output_price_per_million),
+                f"{_cache(read)}/{_cache(write)}",
+                key,
+            )
         )
     console = Console()
+    columns = ("model", "aliases", "context", "$/M in", "$/M out", "cache r/w", "key")
+    widths = [
+        max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)
+    ]
+    # Aliases take what the terminal has left (2 spaces between columns) and end in "…".
+    widths[1] = max(9, min(widths[1], console.width - sum(widths) + widths[1] - 2 * len(widths)))
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(
+            column,
+            justify="right" if column in ("context", "$/M in", "$/M out", "cache r/w") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            width=width,
+        )
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+    for name, variables in missing.items():
+        console.print(f"{name}: set {variables} to use its models")
     console.print(f"Your own models: {user_registry_path()}")
+
+
+def _context(tokens: int | None) -> str:
+    """200k, 1.0M: a context window in a few characters."""
+    if not tokens:
+        return "?"
+    if tokens >= 1_000_000:
+        return f"{tokens / 1_000_000:.1f}M"
+    return f"{tokens / 1000:.0f}k" if tokens >= 1000 else str(tokens)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from pidgin.cli.common import output_option, store_option, store_url
+from pidgin.cli.common import (
+    NO_EXPERIMENTS,
+    output_option,
+    store_is_missing,
+    store_option,
+    store_url,
+)
 from pidgin.cli.types import FiniteFloat
 
 
@@ -45,7 +51,11 @@ def monitor(interval: float, once: bool, show_all: bool, store: str | None, outp
         return table
 
     console = Console()
-    with open_store(store_url(store, output), create=False) as log:
+    url = store_url(store, output)
+    if store_is_missing(url):
+        console.print(NO_EXPERIMENTS)
+        return
+    with open_store(url, create=False) as log:
         if once:
             console.print(dashboard(log))
             return

@@ -53,6 +53,8 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
     """
     import duckdb
 
+    if not sql.strip():
+        raise UserError('the SQL is empty; for example: pidgin query "SELECT * FROM conversations"')
     path = database or output / DATABASE_FILE
     if not path.is_file():
         raise UserError(f"no analysis database at {path}: run `pidgin project --to duckdb` first")

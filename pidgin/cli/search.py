@@ -74,7 +74,7 @@ def search_command(
         return
     with catalog_for(url, output) as catalog:
         hits = list(search(catalog, text, regex=regex, filters=filters, limit=most + 1))
-        shown = short_ids(catalog) if hits else {}
+        shown = short_ids(catalog, {hit.conversation_id for hit in hits})
     if output_format == "json":
         documents = [
             {

@@ -83,10 +83,14 @@ def find_experiment(log: EventLog, reference: str) -> UUID:
     hits = [eid for eid in ids if str(eid).startswith(wanted)]
     if not hits:
         hits = [eid for eid in ids if log.load(eid).name.lower() == wanted]
-    if len(hits) != 1:
-        problem = "no experiment" if not hits else f"{len(hits)} experiments"
-        verb = "matches" if not hits else "match"
-        raise LookupError(f"{problem} in the store {verb} {reference!r}")
+    if not hits:
+        raise LookupError(f"no experiment in the store matches {reference!r}")
+    if len(hits) > 1:
+        listed = ", ".join(str(eid)[:8] for eid in hits[:10])
+        more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
+        raise LookupError(
+            f"{len(hits)} experiments match {reference!r}: {listed}{more}; give one of these ids"
+        )
     return hits[0]
 
 

@@ -1,0 +1,142 @@
+"""The catalog projection: incremental, exactly-once, rebuilt when deleted or when the
+store was replaced, and kept in memory where it cannot be written."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from eventlog import open_store
+from pidgin.domain import AgentSpec, Conversation
+from projections import catalog_db
+from projections.catalog_filters import Filters, select
+from projections.catalog_open import catalog_path, open_catalog
+from projections.catalog_search import search
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{str(path).lstrip('/')}"
+
+
+def _conversation(turns: int, *, text: str = "hello there", model: str = "local:test") -> Conversation:
+    spec = AgentSpec(model=model, provider="local", display_name="A")
+    conversation = Conversation.start(spec, spec, "Talk.", max(turns, 1))
+    for turn in range(1, turns + 1):
+        conversation.start_turn(turn)
+        for agent in ("a", "b"):
+            conversation.request_message(agent, turn)
+            conversation.complete_message(
+                agent, turn, f"{text} {turn}{agent}\nsecond line", tokens_in=10, tokens_out=5,
+                time_to_first_token=None, duration=0.1, model=model,
+            )  # fmt: skip
+        conversation.complete_turn(turn, 0.5)
+    return conversation
+
+
+def _listed(log, output: Path) -> list[catalog_db.CatalogEntry]:
+    with open_catalog(log, output) as connection:
+        return select(connection, Filters())
+
+
+def test_incremental_exactly_once_and_status_from_the_log(tmp_path: Path) -> None:
+    with open_store(_url(tmp_path / "events.db")) as log:
+        first = _conversation(2)
+        first.end("max_turns")
+        log.save(first)
+        assert [(e.turns, e.status, e.tokens_in_a) for e in _listed(log, tmp_path)] == [
+            (2, "ended", 20)
+        ]
+        second = _conversation(1)
+        log.save(second)
+        second.pause("convergence")
+        log.save(second)
+        with open_catalog(log, tmp_path) as connection:
+            applied_again = catalog_db.update(connection, log)
+            entries = select(connection, Filters())
+            messages = connection.execute("SELECT count(*) FROM messages").fetchone()[0]
+        assert applied_again == 0  # nothing new: nothing read
+        assert [(e.id, e.status, e.paused_reason) for e in entries] == [
+            (str(first.id), "ended", None),
+            (str(second.id), "paused", "convergence"),
+        ]
+        assert messages == 6  # each message once, though the catalog was updated three times
+        assert entries[0].tokens_in_a + entries[0].tokens_in_b == 40
+
+
+def test_deleted_or_replaced_store_rebuilds_the_catalog(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with open_store(_url(path)) as log:
+        log.save(_conversation(1), _conversation(1))
+        assert len(_listed(log, tmp_path)) == 2
+    catalog_path(log.url, tmp_path).unlink()
+    with open_store(_url(path)) as log:
+        assert len(_listed(log, tmp_path)) == 2
+    path.unlink()  # a new store at the same path, as long as the old one: a different log
+    with open_store(_url(path)) as log:
+        replacement = _conversation(1)
+        log.save(replacement, _conversation(0))
+        assert log.max_position() > 0
+        assert {e.id for e in _listed(log, tmp_path)} >= {str(replacement.id)}
+        assert len(_listed(log, tmp_path)) == 2
+
+
+def test_two_processes_updating_at_once_apply_each_event_once(tmp_path: Path) -> None:
+    with open_store(_url(tmp_path / "events.db")) as log:
+        log.save(*[_conversation(3) for _ in range(20)])
+    errors: list[BaseException] = []
+
+    def list_it() -> None:
+        try:
+            with open_store(_url(tmp_path / "events.db"), create=False) as own:
+                _listed(own, tmp_path)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=list_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    connection = sqlite3.connect(tmp_path / "events.catalog.db")
+    assert connection.execute("SELECT count(*) FROM messages").fetchone()[0] == 20 * 3 * 2
+    assert connection.execute("SELECT count(*) FROM conversations").fetchone()[0] == 20
+
+
+def test_search_filters_and_regex(tmp_path: Path) -> None:
+    with open_store(_url(tmp_path / "events.db")) as log:
+        plain = _conversation(2, text="the Zebra crossing")
+        other = _conversation(1, text="nothing here", model="ollama:qwen")
+        log.save(plain, other)
+        with open_catalog(log, tmp_path) as connection:
+            hits = list(search(connection, "zebra", filters=Filters()))
+            assert [(h.turn, h.agent, h.line[h.start : h.end]) for h in hits] == [
+                (1, "a", "Zebra"),
+                (1, "b", "Zebra"),
+                (2, "a", "Zebra"),
+                (2, "b", "Zebra"),
+            ]
+            assert len(list(search(connection, "zebra", limit=3))) == 3
+            assert list(search(connection, "zebra", filters=Filters(model="qwen"))) == []
+            found = list(search(connection, r"here \d+[ab]$", regex=True))
+            assert {h.conversation_id for h in found} == {str(other.id)}
+            assert list(search(connection, "100%", filters=Filters())) == []  # LIKE escaped
+
+
+def test_read_only_catalog_folder_works_in_memory(tmp_path: Path) -> None:
+    """Where the catalog cannot be written it is built (or copied) in memory."""
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permission bits; the CLI test uses a read-only mount")
+    with open_store(_url(tmp_path / "events.db")) as log:
+        log.save(_conversation(1, text=random.choice(["x y", "y z"])))
+        tmp_path.chmod(0o555)
+        try:
+            assert len(_listed(log, tmp_path)) == 1
+        finally:
+            tmp_path.chmod(0o755)
+    assert not catalog_path(log.url, tmp_path).exists()
