@@ -316,7 +316,7 @@ def _read_only_uri(path: Path) -> str:
     made, ``immutable=1`` reads the file as it is (a log on read-only media is not
     being written, and its last writer, closing cleanly, folded its WAL into it).
     """
-    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    uri = f"file:///{quote(str(path.absolute()).lstrip('/'))}?mode=ro"
     wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
     return uri if wal.exists() and shm.exists() else uri + "&immutable=1"
 

@@ -60,9 +60,9 @@ def configure_logging(
     numeric = logging.getLevelNamesMapping().get(level_name, logging.WARNING)
     target = path or os.environ.get(FILE_VARIABLE)
     if light and not target:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
-        _install(handler, numeric)
+        plain = logging.StreamHandler(sys.stderr)
+        plain.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+        _install(plain, numeric)
         return
     import structlog
 

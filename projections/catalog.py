@@ -27,7 +27,7 @@ def list_conversations(log: EventLog) -> list[ConversationView]:
 def started_ids(log: EventLog) -> list[UUID]:
     """Every conversation's id, from its ConversationStarted event (not decoded)."""
     notifications = log.read_notifications(event_types=(Conversation.ConversationStarted,))
-    return [notification.originator_id for notification in notifications]
+    return [UUID(str(notification.originator_id)) for notification in notifications]
 
 
 def match_conversations(

@@ -23,7 +23,8 @@ import msgspec
 if TYPE_CHECKING:
     from eventlog import EventLog
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+TABLES = ("meta", "experiments", "conversations", "messages")
 READ_BATCH = 5000
 
 SCHEMA = """
@@ -93,8 +94,21 @@ def connect(path: Path | None) -> sqlite3.Connection:
     connection = sqlite3.connect(
         ":memory:" if path is None else str(path), timeout=30, isolation_level=None
     )
-    connection.executescript(SCHEMA)
+    _create_tables(connection)
     return connection
+
+
+def _create_tables(connection: sqlite3.Connection) -> None:
+    """The tables, dropped first when they were made by another version of this module."""
+    has_meta = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if has_meta:
+        found = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if found is None or found[0] != SCHEMA_VERSION:
+            for table in TABLES:
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
+    connection.executescript(SCHEMA)
 
 
 def copy_to_memory(path: Path) -> sqlite3.Connection:
@@ -102,7 +116,7 @@ def copy_to_memory(path: Path) -> sqlite3.Connection:
     memory = sqlite3.connect(":memory:", isolation_level=None)
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as disk:
         disk.backup(memory)
-    memory.executescript(SCHEMA)
+    _create_tables(memory)
     return memory
 
 
@@ -159,7 +173,7 @@ def _anchor(log: EventLog, position: int) -> str | None:
 
 
 def _reset(connection: sqlite3.Connection) -> None:
-    for table in ("meta", "experiments", "conversations", "messages"):
+    for table in TABLES:
         connection.execute(f"DELETE FROM {table}")
     _set_meta(connection, "schema", SCHEMA_VERSION)
     _set_meta(connection, "position", "0")

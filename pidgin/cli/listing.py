@@ -119,14 +119,14 @@ def _print_table(views: list[CatalogEntry], shown: dict[str, str]) -> None:
     columns = [
         Column("id"),
         Column("started"),
-        Column("models", shrink_to=10),
+        Column("models", shrink_to=9),
         Column("turns", right=True),
         Column("status", shrink_to=7),
         Column("tokens", right=True),
         Column("cost", right=True),
     ]
     if named:
-        columns.append(Column("name", shrink_to=6))
+        columns.append(Column("name", shrink_to=4))
     plural = "" if len(views) == 1 else "s"
     click.echo(
         render(

@@ -53,7 +53,7 @@ def monitor(interval: float, once: bool, show_all: bool, store: str | None, outp
     console = Console()
     url = store_url(store, output)
     if store_is_missing(url):
-        console.print(NO_EXPERIMENTS)
+        click.echo(NO_EXPERIMENTS)
         return
     with open_store(url, create=False) as log:
         if once:
