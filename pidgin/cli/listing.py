@@ -113,7 +113,7 @@ def compact(number: int) -> str:
 
 
 def _print_table(views: list[CatalogEntry], shown: dict[str, str]) -> None:
-    from pidgin.cli.text_table import Column, render
+    from pidgin.cli.text_table import Column, render, terminal_width
 
     named = any(entry.name for entry in views)
     columns = [
@@ -128,22 +128,24 @@ def _print_table(views: list[CatalogEntry], shown: dict[str, str]) -> None:
     if named:
         columns.append(Column("name", shrink_to=4))
     plural = "" if len(views) == 1 else "s"
+    # Under 100 columns the year goes, to leave room for models, status and name.
+    start = slice(0, 16) if terminal_width() >= 100 else slice(5, 16)
     click.echo(
         render(
             columns,
-            [_row(entry, shown[entry.id], named) for entry in views],
+            [_row(entry, shown[entry.id], named, start) for entry in views],
             title=f"{len(views):,} conversation{plural}",
             caption="started: UTC · tokens: in + out",
         )
     )
 
 
-def _row(entry: CatalogEntry, short_id: str, named: bool) -> list[str]:
+def _row(entry: CatalogEntry, short_id: str, named: bool, start: slice) -> list[str]:
     same = entry.model_a == entry.model_b
     tokens = entry.tokens_in_a + entry.tokens_in_b + entry.tokens_out_a + entry.tokens_out_b
     row = [
         short_id,
-        entry.started_at[:16].replace("T", " "),
+        entry.started_at[start].replace("T", " "),
         f"{entry.model_a} ×2" if same else f"{entry.model_a} ↔ {entry.model_b}",
         f"{entry.turns}/{entry.max_turns}",
         status_text(entry),

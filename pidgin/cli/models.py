@@ -23,11 +23,8 @@ def models_command(provider: str | None) -> None:
     Add models in ~/.config/pidgin/models.toml ($XDG_CONFIG_HOME/pidgin/models.toml).
     Any ollama:MODEL or openai-compatible:MODEL can be used without registering it.
     """
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     from pidgin.cli.common import UserError
+    from pidgin.cli.text_table import Column, render
     from pidgin.providers.keys import key_is_set
     from pidgin.providers.registry import load_registry, provider_settings, user_registry_path
 
@@ -37,12 +34,6 @@ def models_command(provider: str | None) -> None:
         entries = [m for m in entries if m.provider == provider.strip().lower()]
         if not entries:
             raise UserError(f"no provider {provider!r}; known providers: {', '.join(known)}")
-    table = Table(
-        title=f"{len(entries)} models · prices in $ per million tokens",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        padding=(0, 1, 0, 0),
-    )
     missing: dict[str, str] = {}
     rows = []
     for model in entries:
@@ -56,37 +47,32 @@ def models_command(provider: str | None) -> None:
             missing[model.provider] = " or ".join(settings.key_env)
         read, write = model.cache_read_price_per_million, model.cache_write_price_per_million
         rows.append(
-            (
+            [
                 model.name,
                 ", ".join(model.aliases),
                 _context(model.context_window),
                 _price(model.input_price_per_million),
                 _price(model.output_price_per_million),
-                f"{_cache(read)}/{_cache(write)}",
+                f"{_cache(read)} / {_cache(write)}",
+                ", ".join(model.parameters),
                 key,
-            )
+            ]
         )
-    console = Console()
-    columns = ("model", "aliases", "context", "$/M in", "$/M out", "cache r/w", "key")
-    widths = [
-        max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)
+    columns = [
+        Column("model"),
+        Column("aliases", shrink_to=9),
+        Column("context", right=True),
+        Column("$/M in", right=True),
+        Column("$/M out", right=True),
+        Column("cache r/w", right=True),
+        Column("params", shrink_to=6),
+        Column("key"),
     ]
-    # Aliases take what the terminal has left (2 spaces between columns) and end in "…".
-    widths[1] = max(9, min(widths[1], console.width - sum(widths) + widths[1] - 2 * len(widths)))
-    for column, width in zip(columns, widths, strict=True):
-        table.add_column(
-            column,
-            justify="right" if column in ("context", "$/M in", "$/M out", "cache r/w") else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-            width=width,
-        )
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    title = f"{len(entries)} models · prices in US dollars per million tokens"
+    click.echo(render(columns, rows, title=title))
     for name, variables in missing.items():
-        console.print(f"{name}: set {variables} to use its models")
-    console.print(f"Your own models: {user_registry_path()}")
+        click.echo(f"{name}: set {variables} to use its models")
+    click.echo(f"Your own models: {user_registry_path()}")
 
 
 def _context(tokens: int | None) -> str:
