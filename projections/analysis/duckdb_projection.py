@@ -102,7 +102,12 @@ def project_to_duckdb(
             done = turn_rows = 0
             problems: list[str] = []
             batches = event_batches(log, position, batch_size)
-            pipeline = _pipelined(connection, batches, metrics, pool, problems, store)
+
+            def within(events_done: int) -> None:  # a batch's progress, while it is written
+                if progress is not None:
+                    progress(events_done, max(total, events_done))
+
+            pipeline = _pipelined(connection, batches, metrics, pool, problems, store, within)
             for events, rows in pipeline:
                 turn_rows += rows
                 done += len(events)
@@ -236,6 +241,7 @@ def _pipelined(
     pool: MetricPool,
     problems: list[str],
     store: str,
+    within: Callable[[int], None] = lambda events_done: None,
 ) -> Iterator[tuple[EventBatch, int]]:
     """Each batch once written and committed, with its metric rows.
 
@@ -243,9 +249,11 @@ def _pipelined(
     read and folded, so the two cores both work. Still one transaction per batch, in
     order: the position is saved with its rows. The fold finds the rows the batch being
     written changes in that batch (``previous``) and the older ones in the database,
-    read through a cursor of its own (which sees only committed rows).
+    read through a cursor of its own (which sees only committed rows). ``within`` hears
+    how far the batch being written has got, in events (a share of the batch per stage).
     """
     reader = connection.cursor()
+    submitted = 0
     reader.execute(f"USE {DATABASE_ALIAS}")
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="pidgin-duckdb-writer") as writer:
@@ -264,15 +272,26 @@ def _pipelined(
                     ) from None
                 if pending is not None:
                     yield pending[0], pending[1].result()
+                report = _share_reporter(within, submitted, len(events))
+                submitted += len(events)
                 pending = (
                     events,
-                    writer.submit(_write_batch, connection, events, batch, rows, metrics, pool),
+                    writer.submit(
+                        _write_batch, connection, events, batch, rows, metrics, pool, report
+                    ),
                 )
                 previous = batch
             if pending is not None:
                 yield pending[0], pending[1].result()
     finally:
         reader.close()
+
+
+def _share_reporter(
+    within: Callable[[int], None], offset: int, size: int
+) -> Callable[[float], None]:
+    """Report a share (0 to 1) of a batch of ``size`` events that starts at ``offset``."""
+    return lambda share: within(offset + int(size * share))
 
 
 def _loader(
@@ -298,14 +317,22 @@ def _write_batch(
     rows: ArrowRows,
     metrics: bool,
     pool: MetricPool,
+    report: Callable[[float], None],
 ) -> int:
-    """Write one folded batch and its position in one transaction; return metric rows."""
+    """Write one folded batch and its position in one transaction; return metric rows.
+
+    Reports its share done: the rows are a third of the work when metrics follow.
+    """
     last = events.last()
     connection.execute("BEGIN")
     try:
         write_rows(connection, batch, rows)
-        metric_rows = insert_turn_metrics(connection, batch, pool) if metrics else 0
+        report(1 / 3 if metrics else 0.9)
+        metric_rows = 0
         if metrics:
+            metric_rows = insert_turn_metrics(
+                connection, batch, pool, lambda jobs, of: report(1 / 3 + 0.6 * jobs / of)
+            )
             replace_findings(connection, batch)
         connection.execute(
             "UPDATE projection_state SET position = ?, last_event = ?, updated_at = now()",

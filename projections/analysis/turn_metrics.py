@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -128,12 +128,16 @@ def _job_table(
 
 
 def insert_turn_metrics(
-    connection: duckdb.DuckDBPyConnection, batch: Batch, pools: MetricPool
+    connection: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    pools: MetricPool,
+    jobs_done: Callable[[int, int], None] | None = None,
 ) -> int:
     """Compute the rows of the turns completed in this batch from the messages table.
 
     Conversations are computed CONVERSATIONS_PER_JOB at a time: the metrics work on
-    arrays, and bigger batches spread the cost of each array operation.
+    arrays, and bigger batches spread the cost of each array operation. ``jobs_done``
+    hears (jobs finished, jobs) as they finish, for a progress bar.
     """
     if not batch.completed_turns:
         return 0
@@ -175,7 +179,11 @@ def insert_turn_metrics(
         (part, _job_vectors(part, vectors) if vectors is not None else None, model)
         for part in parts
     ]
-    results = list(pool.map(_job_table, jobs) if pool else map(_job_table, jobs))
+    results = []
+    for result in pool.map(_job_table, jobs) if pool else map(_job_table, jobs):
+        results.append(result)
+        if jobs_done is not None:
+            jobs_done(len(results), len(jobs))
     names = np.array(ids, dtype=object)
     offsets = range(0, len(ids), CONVERSATIONS_PER_JOB)
     conversation = np.concatenate(

@@ -113,6 +113,21 @@ def test_running_twice_adds_nothing(run_cli, workdir):
     assert table_contents(DATABASE) == before
 
 
+def test_progress_moves_within_one_batch(run_cli, workdir):
+    """A run under one batch used to sit at 0 events until it was over."""
+    for _ in range(3):
+        run_cli("chat", "-q", "-t", "2")
+    seen: list[tuple[int, int]] = []
+    with open_store(store_url(workdir), create=False) as log:
+        total = log.max_position()
+        project_to_duckdb(
+            log, DATABASE, progress=lambda done, of: seen.append((done, of)), workers=1
+        )
+    assert seen[-1] == (total, total)
+    within = [done for done, _ in seen if 0 < done < total]
+    assert within and within == sorted(within)  # at least one step before the end, in order
+
+
 def test_incremental_equals_one_rebuild(run_cli, workdir):
     run_cli("chat", "-q", "-t", "3")
     run_cli("project", "-q", "--batch-size", "7")
