@@ -56,8 +56,10 @@ class JsonlFile:
         self._end = 0  # offset just after the last complete transaction read
         self._lines = 0  # number of lines up to there
         self._unterminated = False  # the last complete line has no newline (yet)
-        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
         existed = path.exists()
+        # A log on read-only media is read as it is: no lock, no repair, no appends.
+        self.read_only = existed and not create and not _writable(path)
+        flags = os.O_CLOEXEC | (os.O_RDONLY if self.read_only else os.O_RDWR | os.O_APPEND)
         if create:
             flags |= os.O_CREAT
         try:
@@ -102,7 +104,7 @@ class JsonlFile:
             if size == self._end:
                 return
             self._consume(fd, size)
-            if repair and self._end < size:
+            if repair and self._end < size and not self.read_only:
                 self._set_aside(fd, size)
 
     def _note_unfinished_tail(self) -> None:
@@ -160,6 +162,8 @@ class JsonlFile:
         """
         if not lines:
             return
+        if self.read_only:
+            raise StoreUnavailableError(f"cannot append to {self.path}: its folder is read-only")
         fd = self._require_open()
         count = len(lines)
         for index, line in enumerate(lines):
@@ -303,6 +307,10 @@ class JsonlFile:
         )
         self.notices.append(notice)
         logger.warning(notice)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _fsync_directory(directory: Path) -> None:

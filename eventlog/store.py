@@ -230,7 +230,7 @@ def open_store(url: str | StoreURL, *, create: bool = True) -> EventLog:
         if not read_only:
             _prepare_sqlite_path(parsed)
     elif parsed.scheme == "jsonl":
-        _prepare_jsonl_directory(parsed, create)
+        read_only = _prepare_jsonl_directory(parsed, create)
     # PostgreSQL: connect once to check the server, and hold a lock while the library
     # creates its tables, so Pidgin processes opening one new database do not race.
     setup = postgres_setup_lock(parsed) if parsed.scheme == "postgresql" else nullcontext()
@@ -302,6 +302,8 @@ def _environment_for(url: StoreURL, *, read_only: bool = False) -> dict[str, str
     if url.scheme == "jsonl":
         assert url.path is not None
         env.update(PERSISTENCE_MODULE="eventlog.jsonl", JSONL_DIR=str(url.path))
+        if read_only:
+            env["CREATE_TABLE"] = "no"
         return env
     if url.scheme == "postgresql":
         env.update(postgres_environment(url))
@@ -321,15 +323,19 @@ def _read_only_uri(path: Path) -> str:
     return uri if wal.exists() and shm.exists() else uri + "&immutable=1"
 
 
-def _prepare_jsonl_directory(url: StoreURL, create: bool) -> None:
+def _prepare_jsonl_directory(url: StoreURL, create: bool) -> bool:
+    """Check (and create) the directory; True when an existing log is to be only read."""
     assert url.path is not None
     if url.path.exists() and not url.path.is_dir():
         raise StoreUnavailableError(f"store path {url.path} is a file, not a JSONL directory")
     if not create and not (url.path / "events.jsonl").is_file():
         raise StoreUnavailableError(f"no store at {url}: {url.path}/events.jsonl does not exist")
+    if not create and not os.access(url.path, os.W_OK):
+        return True
     try:
         url.path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StoreUnavailableError(f"cannot create {url.path}: {error.strerror}") from None
     if not os.access(url.path, os.W_OK):
         raise StoreUnavailableError(f"cannot write to {url.path}: permission denied")
+    return False

@@ -84,11 +84,14 @@ def read_only(tmp_path: Path) -> Runner:
     return run_chmod
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "jsonl"])
 def test_reading_commands_work_on_a_read_only_folder_and_change_nothing(
-    tmp_path: Path, read_only: Runner
+    tmp_path: Path, read_only: Runner, kind: str
 ) -> None:
-    assert run_pidgin("chat", "-q", "-t", "2", cwd=tmp_path).returncode == 0
     folder = tmp_path / "pidgin_output"
+    url = f"sqlite:///{folder}/events.db" if kind == "sqlite" else f"jsonl:///{folder}/log"
+    store = ["--store", url]
+    assert run_pidgin("chat", "-q", "-t", "2", *store, cwd=tmp_path).returncode == 0
     before = _snapshot(folder)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -97,15 +100,15 @@ def test_reading_commands_work_on_a_read_only_folder_and_change_nothing(
         ["search", "the"],
         ["replay", "--check"],
         ["log", "verify"],
-        ["log", "export", "--store", f"sqlite:///{folder}/events.db", "-o", f"{elsewhere}/x.jsonl"],
+        ["log", "export", "-o", f"{elsewhere}/x.jsonl"],
         ["project", f"{elsewhere}/a.duckdb", "--no-metrics", "-q"],
     ]
     for command in commands:
-        result = read_only(*command)
+        result = read_only(*command, *store)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
-    assert "1 conversation" in read_only("list").stdout
+    assert "1 conversation" in read_only("list", *store).stdout
     assert (elsewhere / "x.jsonl").stat().st_size > 0 and (elsewhere / "a.duckdb").is_file()
     assert _snapshot(folder) == before
     # A command that writes says why it cannot, in one line.
-    assert_one_line_error(read_only("chat", "-q", "-t", "1"), "not writable")
+    assert_one_line_error(read_only("chat", "-q", "-t", "1", *store), "not writable")
     assert _snapshot(folder) == before
