@@ -154,7 +154,9 @@ def test_experiment_status_of_a_shared_name_lists_the_ids(tmp_path: Path) -> Non
     first, second = (Experiment.create("twin", {}, {}, repetitions=1) for _ in range(2))
     _record(tmp_path, first, second)
     result = run_pidgin("experiment", "status", "twin", cwd=tmp_path)
-    assert_one_line_error(result, "2 experiments match 'twin'", str(first.id)[:8], str(second.id)[:8])
+    assert_one_line_error(
+        result, "2 experiments match 'twin'", str(first.id)[:8], str(second.id)[:8]
+    )
 
 
 def test_query_of_empty_sql_is_one_line(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ def _url(path: Path) -> str:
     return f"sqlite:///{str(path).lstrip('/')}"
 
 
-def _conversation(turns: int, *, text: str = "hello there", model: str = "local:test") -> Conversation:
+def _conversation(
+    turns: int, *, text: str = "hello there", model: str = "local:test"
+) -> Conversation:
     spec = AgentSpec(model=model, provider="local", display_name="A")
     conversation = Conversation.start(spec, spec, "Talk.", max(turns, 1))
     for turn in range(1, turns + 1):
