@@ -62,13 +62,13 @@ def models_command(provider: str | None) -> None:
         Column("model"),
         Column("aliases", shrink_to=9),
         Column("context", right=True),
-        Column("$/M in", right=True),
-        Column("$/M out", right=True),
-        Column("cache r/w", right=True),
+        Column("$ in", right=True),
+        Column("$ out", right=True),
+        Column("$ cache r/w", right=True),
         Column("params", shrink_to=6),
         Column("key"),
     ]
-    title = f"{len(entries)} models · prices in US dollars per million tokens"
+    title = f"{len(entries)} models · $: US dollars per million tokens"
     click.echo(render(columns, rows, title=title))
     for name, variables in missing.items():
         click.echo(f"{name}: set {variables} to use its models")
