@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pidgin.cli.common import UserError
+from pidgin.cli.common import UserError, output_option, store_option
 
 if TYPE_CHECKING:
     import sqlite3
@@ -63,6 +63,19 @@ def filter_options(function: F) -> F:
         return function(*args, filters=filters, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def listing_options(function: F) -> F:
+    """The filters, --format table|json, --store and --output of list and search."""
+    formatted = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Lines that fit the terminal, or JSON for scripts.",
+    )(function)
+    return filter_options(store_option(output_option(formatted)))
 
 
 @contextmanager

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pidgin.cli.catalog_options import catalog_for, filter_options
+from pidgin.cli.catalog_options import catalog_for, listing_options
 from pidgin.cli.common import (
     NO_CONVERSATIONS,
-    output_option,
     store_is_missing,
-    store_option,
     store_url,
 )
 
@@ -23,17 +21,7 @@ if TYPE_CHECKING:
 
 
 @click.command("list")
-@filter_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A table that fits the terminal, or JSON for scripts.",
-)
-@store_option
-@output_option
+@listing_options
 def list_command(filters: Filters, output_format: str, store: str | None, output: Path) -> None:
     """List recorded conversations: short id, start (UTC), models, turns, status (the end
     reason, paused, or unfinished: running or cut off), tokens and cost (US dollars, from

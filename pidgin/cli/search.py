@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pidgin.cli.catalog_options import catalog_for, filter_options
+from pidgin.cli.catalog_options import catalog_for, listing_options
 from pidgin.cli.common import (
     NO_CONVERSATIONS,
     UserError,
-    output_option,
     store_is_missing,
-    store_option,
     store_url,
 )
 
@@ -28,7 +26,6 @@ PREFIX = "{id}  turn {turn:>3} {agent}  "
 @click.command("search")
 @click.argument("text")
 @click.option("--regex", is_flag=True, help="TEXT is a Python regular expression.")
-@filter_options
 @click.option(
     "--max",
     "most",
@@ -37,16 +34,7 @@ PREFIX = "{id}  turn {turn:>3} {agent}  "
     show_default=True,
     help="Show at most this many matching lines.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="One line per match, or JSON for scripts.",
-)
-@store_option
-@output_option
+@listing_options
 def search_command(
     text: str,
     regex: bool,
