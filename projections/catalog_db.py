@@ -184,6 +184,7 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
     # Imported here: a listing whose catalog is up to date never loads the event classes.
     from pidgin.domain import Conversation
     from pidgin.domain.experiment import Experiment
+    from projections import catalog_events as kinds
 
     catalog_events = (
         Conversation.ConversationStarted,
@@ -198,26 +199,26 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
     touched: dict[str, CatalogEntry] = {}
     messages: list[tuple[int, str, int, str, str]] = []
     count = 0
-    for recorded in log.read(after, event_types=catalog_events, batch_size=READ_BATCH):
-        if recorded.position > target:
+    for stored in log.read_notifications(after, catalog_events, READ_BATCH):
+        if stored.id > target:
             break
         count += 1
-        event = recorded.event
-        key = str(recorded.originator_id)
-        if isinstance(event, Experiment.ExperimentCreated):
+        event = kinds.decode(stored.topic, stored.state)
+        key = str(stored.originator_id)
+        if isinstance(event, kinds.ExperimentCreated):
             connection.execute(
                 "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
             )
             continue
-        if isinstance(event, Conversation.ConversationStarted):
-            touched[key] = _started(key, recorded.position, event)
+        if isinstance(event, kinds.Started):
+            touched[key] = _started(key, stored.id, event)
             continue
         entry = touched.get(key) or _load(connection, key)
         if entry is None:
             continue  # a conversation whose start is missing: nothing to list
         touched[key] = entry
-        if isinstance(event, Conversation.MessageCompleted):
-            messages.append((recorded.position, key, event.turn, event.agent, event.text))
+        if isinstance(event, kinds.MessageCompleted):
+            messages.append((stored.id, key, event.turn, event.agent, event.text))
             if len(messages) >= READ_BATCH:
                 _insert_messages(connection, messages)
         _fold(entry, event)
@@ -248,7 +249,7 @@ def _cost(entry: CatalogEntry) -> float | None:
 
 
 def _started(key: str, position: int, event: Any) -> CatalogEntry:
-    agents = {"a": dict(event.agent_a), "b": dict(event.agent_b)}
+    agents = {"a": event.agent_a, "b": event.agent_b}
     return CatalogEntry(
         id=key,
         position=position,
@@ -273,25 +274,25 @@ def _started(key: str, position: int, event: Any) -> CatalogEntry:
 
 
 def _fold(entry: CatalogEntry, event: Any) -> None:
-    from pidgin.domain import Conversation
+    from projections import catalog_events as kinds
 
-    if isinstance(event, Conversation.MessageCompleted):
+    if isinstance(event, kinds.MessageCompleted):
         if event.agent == "a":
             entry.tokens_in_a += event.tokens_in
             entry.tokens_out_a += event.tokens_out
         else:
             entry.tokens_in_b += event.tokens_in
             entry.tokens_out_b += event.tokens_out
-    elif isinstance(event, Conversation.TurnCompleted):
+    elif isinstance(event, kinds.TurnCompleted):
         if event.turn >= entry.turns:
             entry.turns, entry.convergence = event.turn, event.convergence
-    elif isinstance(event, Conversation.ProviderErrored):
+    elif isinstance(event, kinds.ProviderErrored):
         entry.errors += 1
-    elif isinstance(event, Conversation.ConversationPaused):
+    elif isinstance(event, kinds.Paused):
         entry.paused_reason = event.reason
-    elif isinstance(event, Conversation.ConversationResumed):
+    elif isinstance(event, kinds.Resumed):
         entry.paused_reason = None
-    elif isinstance(event, Conversation.ConversationEnded):
+    elif isinstance(event, kinds.Ended):
         entry.end_reason, entry.paused_reason = event.reason, None
         entry.ended_at = event.timestamp.isoformat()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,6 +18,8 @@ from projections import catalog_db
 from projections.catalog_filters import Filters, select
 from projections.catalog_open import catalog_path, open_catalog
 from projections.catalog_search import search
+from projections.conversation_view import read_conversations
+from projections.transcripts import total_cost
 
 
 def _url(path: Path) -> str:
@@ -142,3 +145,48 @@ def test_read_only_catalog_folder_works_in_memory(tmp_path: Path) -> None:
         finally:
             tmp_path.chmod(0o755)
     assert not catalog_path(log.url, tmp_path).exists()
+
+
+def test_the_catalog_agrees_with_the_domain_events_of_an_old_log(tmp_path: Path) -> None:
+    """The catalog decodes stored states itself: it must read what the domain reads,
+    here on a log written by the first round's code (chat, experiment, branch)."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "round1_log" / "events.jsonl"
+    (tmp_path / "log").mkdir()
+    shutil.copy(fixture, tmp_path / "log" / "events.jsonl")
+    with open_store(f"jsonl://{tmp_path / 'log'}", create=False) as log:
+        views = read_conversations(log)
+        with open_catalog(log, tmp_path) as connection:
+            listed = select(connection, Filters())
+            hits = list(search(connection, "the", regex=False))
+    assert len(views) >= 3
+    assert [
+        (e.id, e.turns, e.max_turns, e.end_reason, e.paused_reason, e.experiment_id, e.name)
+        for e in listed
+    ] == [
+        (
+            str(v.conversation_id),
+            v.completed_turns,
+            v.max_turns,
+            v.end_reason,
+            v.paused_reason,
+            v.experiment_id,
+            v.name,
+        )
+        for v in views
+    ]
+    for entry, view in zip(listed, views, strict=True):
+        assert (entry.tokens_in_a, entry.tokens_out_a) == view.tokens("a")
+        assert (entry.tokens_in_b, entry.tokens_out_b) == view.tokens("b")
+        assert entry.cost == total_cost(view)
+        assert entry.started_at == view.started_at.isoformat()
+    said = {
+        (m.agent, m.turn, line) for v in views for m in v.messages for line in m.text.splitlines()
+    }
+    assert {(h.agent, h.turn, h.line) for h in hits} <= said
+    assert len(hits) == sum(
+        1
+        for v in views
+        for m in v.messages
+        for line in m.text.splitlines()
+        if "the" in line.lower()
+    )
