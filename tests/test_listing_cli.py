@@ -162,6 +162,10 @@ def test_experiment_status_of_a_shared_name_lists_the_ids(tmp_path: Path) -> Non
 def test_query_of_empty_sql_is_one_line(tmp_path: Path) -> None:
     for sql in ("", "   "):
         assert_one_line_error(run_pidgin("query", sql, cwd=tmp_path), "SQL is empty")
+    assert run_pidgin("chat", "-q", "-t", "1", cwd=tmp_path).returncode == 0
+    assert run_pidgin("project", "-q", "--no-metrics", cwd=tmp_path).returncode == 0
+    for sql in (";", "/* nothing */ ;"):
+        assert_one_line_error(run_pidgin("query", sql, cwd=tmp_path), "no statement")
 
 
 def test_models_fits_80_columns_and_rejects_an_unknown_provider(tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ def query(sql: str, database: Path | None, output_format: str, output: Path) -> 
     try:
         connection.execute("SET TimeZone = 'UTC'")
         cursor = connection.execute(sql)
+        if cursor is None:  # only ";" or comments: DuckDB ran nothing
+            raise UserError("the SQL holds no statement")
         columns = [d[0] for d in cursor.description or []]
         if output_format == "table":
             rows = cursor.fetchmany(MAX_TABLE_ROWS) if columns else []
