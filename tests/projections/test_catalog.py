@@ -20,6 +20,7 @@ from projections.catalog_open import catalog_path, open_catalog
 from projections.catalog_search import search
 from projections.conversation_view import read_conversations
 from projections.transcripts import total_cost
+from tests.eventlog.stores import fresh_store_url
 
 
 def _url(path: Path) -> str:
@@ -190,3 +191,18 @@ def test_the_catalog_agrees_with_the_domain_events_of_an_old_log(tmp_path: Path)
         for line in m.text.splitlines()
         if "the" in line.lower()
     )
+
+
+@pytest.mark.parametrize("store", ["sqlite", "jsonl", "postgresql"])
+def test_every_store_kind_has_a_catalog(tmp_path: Path, store: str) -> None:
+    url = fresh_store_url(store, tmp_path)
+    with open_store(url) as log:
+        first = _conversation(2, text="alpha beta")
+        log.save(first)
+        assert [e.turns for e in _listed(log, tmp_path)] == [2]
+        first.end("max_turns")
+        log.save(first, _conversation(1, text="gamma"))
+        assert [e.status for e in _listed(log, tmp_path)] == ["ended", "unfinished"]
+        with open_catalog(log, tmp_path) as connection:
+            assert [h.turn for h in search(connection, "BETA")] == [1, 1, 2, 2]
+    assert catalog_path(log.url, tmp_path).is_file()
