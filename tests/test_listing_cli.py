@@ -175,3 +175,19 @@ def test_models_fits_80_columns_and_rejects_an_unknown_provider(tmp_path: Path) 
     assert_one_line_error(
         run_pidgin("models", "--provider", "nope", cwd=tmp_path), "no provider 'nope'", "local"
     )
+
+
+def test_listings_light_logging_still_hides_keys(monkeypatch, capsys) -> None:
+    """list and search skip structlog at start-up; a library's record is still redacted."""
+    import logging
+
+    from pidgin.logging_setup import configure_logging
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789")
+    configure_logging(light=True)
+    try:
+        logging.getLogger("some.library").warning("request with sk-ant-test-0123456789 failed")
+        err = capsys.readouterr().err
+    finally:
+        configure_logging()
+    assert "request with" in err and "sk-ant-test-0123456789" not in err
