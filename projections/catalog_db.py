@@ -17,15 +17,18 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import msgspec
+
+from projections import catalog_events as kinds
 
 if TYPE_CHECKING:
     from eventlog import EventLog
 
 SCHEMA_VERSION = "2"
 TABLES = ("meta", "experiments", "conversations", "messages")
-READ_BATCH = 5000
+READ_BATCH = 20_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -180,48 +183,42 @@ def _reset(connection: sqlite3.Connection) -> None:
 
 
 def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: int) -> int:
-    """Fold the catalog events in (after, target] into the tables."""
-    # Imported here: a listing whose catalog is up to date never loads the event classes.
-    from pidgin.domain import Conversation
-    from pidgin.domain.experiment import Experiment
-    from projections import catalog_events as kinds
+    """Fold the catalog events in (after, target] into the tables.
 
-    catalog_events = (
-        Conversation.ConversationStarted,
-        Conversation.MessageCompleted,
-        Conversation.TurnCompleted,
-        Conversation.ProviderErrored,
-        Conversation.ConversationPaused,
-        Conversation.ConversationResumed,
-        Conversation.ConversationEnded,
-        Experiment.ExperimentCreated,
-    )
+    Reads the stored events in bulk (Arrow batches, straight from a SQLite store's table)
+    and decodes only the states of the topics the catalog reads.
+    """
+    from eventlog.batches import event_batches
+
     touched: dict[str, CatalogEntry] = {}
     messages: list[tuple[int, str, int, str, str]] = []
+    ids: dict[str, str] = {}
     count = 0
-    for stored in log.read_notifications(after, catalog_events, READ_BATCH):
-        if stored.id > target:
+    for batch in event_batches(log, after, READ_BATCH):
+        for position, raw_id, _version, topic, state in batch.rows(kinds.KINDS):
+            if position > target:
+                break
+            count += 1
+            event = kinds.decode(topic, state)
+            key = ids.get(raw_id) or ids.setdefault(raw_id, str(UUID(raw_id)))
+            if isinstance(event, kinds.ExperimentCreated):
+                connection.execute(
+                    "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
+                )
+                continue
+            if isinstance(event, kinds.Started):
+                touched[key] = _started(key, position, event)
+                continue
+            entry = touched.get(key) or _load(connection, key)
+            if entry is None:
+                continue  # a conversation whose start is missing: nothing to list
+            touched[key] = entry
+            if isinstance(event, kinds.MessageCompleted):
+                messages.append((position, key, event.turn, event.agent, event.text))
+            _fold(entry, event)
+        _insert_messages(connection, messages)
+        if len(batch) and batch.last()[0] >= target:
             break
-        count += 1
-        event = kinds.decode(stored.topic, stored.state)
-        key = str(stored.originator_id)
-        if isinstance(event, kinds.ExperimentCreated):
-            connection.execute(
-                "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
-            )
-            continue
-        if isinstance(event, kinds.Started):
-            touched[key] = _started(key, stored.id, event)
-            continue
-        entry = touched.get(key) or _load(connection, key)
-        if entry is None:
-            continue  # a conversation whose start is missing: nothing to list
-        touched[key] = entry
-        if isinstance(event, kinds.MessageCompleted):
-            messages.append((stored.id, key, event.turn, event.agent, event.text))
-            if len(messages) >= READ_BATCH:
-                _insert_messages(connection, messages)
-        _fold(entry, event)
     _insert_messages(connection, messages)
     for entry in touched.values():
         entry.cost = _cost(entry)
@@ -274,8 +271,6 @@ def _started(key: str, position: int, event: Any) -> CatalogEntry:
 
 
 def _fold(entry: CatalogEntry, event: Any) -> None:
-    from projections import catalog_events as kinds
-
     if isinstance(event, kinds.MessageCompleted):
         if event.agent == "a":
             entry.tokens_in_a += event.tokens_in
