@@ -72,6 +72,10 @@ def _on_disk(path: Path, log: EventLog) -> sqlite3.Connection | None:
             if attempt or not damaged:
                 return None  # read-only, locked for 30 s: work in memory this time
             path.unlink(missing_ok=True)  # a damaged cache: rebuild it from the log
+        except BaseException:
+            if connection is not None:
+                connection.close()
+            raise
     return None
 
 

@@ -206,3 +206,11 @@ def test_every_store_kind_has_a_catalog(tmp_path: Path, store: str) -> None:
         with open_catalog(log, tmp_path) as connection:
             assert [h.turn for h in search(connection, "BETA")] == [1, 1, 2, 2]
     assert catalog_path(log.url, tmp_path).is_file()
+
+
+def test_a_damaged_catalog_is_rebuilt_from_the_log(tmp_path: Path) -> None:
+    with open_store(_url(tmp_path / "events.db")) as log:
+        log.save(_conversation(1), _conversation(2))
+        catalog_path(log.url, tmp_path).write_bytes(b"not a catalog at all " * 100)
+        assert [e.turns for e in _listed(log, tmp_path)] == [1, 2]
+    assert catalog_path(log.url, tmp_path).read_bytes().startswith(b"SQLite format 3")
