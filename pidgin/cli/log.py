@@ -64,13 +64,13 @@ def export_command(conversations: tuple[str, ...], out: Path | None, store: str 
     """Write events as JSON lines, one event per line, oldest first."""
     from eventlog import open_store
     from eventlog.transfer import write_export
-    from projections.catalog import list_conversations, match_conversations
+    from projections.catalog import match_conversations, started_ids
 
     url = store_url(store, DEFAULT_OUTPUT)
     with open_store(url, create=False) as log:
         ids = []
         if conversations:
-            ids = match_conversations(list_conversations(log), list(conversations))
+            ids = match_conversations(started_ids(log), list(conversations))
         if out is None:
             try:
                 count = write_export(log, sys.stdout.buffer, ids)

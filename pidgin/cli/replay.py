@@ -27,14 +27,14 @@ def replay(conversation_ids: tuple[str, ...], check: bool, store: str | None, ou
     event log, so deleting OUTPUT/transcripts/ and replaying gives identical files.
     """
     from eventlog import open_store
-    from projections.catalog import list_conversations, match_conversations
+    from projections.catalog import match_conversations, started_ids
     from projections.transcripts import differing_files, rebuild_transcripts, write_files
 
     transcripts = output / "transcripts"
     with open_store(store_url(store, output), create=False) as log:
         only = None
         if conversation_ids:
-            only = match_conversations(list_conversations(log), list(conversation_ids))
+            only = match_conversations(started_ids(log), list(conversation_ids))
         files = rebuild_transcripts(log, only)
     if check:
         different = differing_files(files, transcripts)
