@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "2"
 TABLES = ("meta", "experiments", "conversations", "messages")
 READ_BATCH = 20_000
+BULK = 20_000
+"""Events behind from which the catalog catches up through Arrow batches."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -188,37 +190,31 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
     Reads the stored events in bulk (Arrow batches, straight from a SQLite store's table)
     and decodes only the states of the topics the catalog reads.
     """
-    from eventlog.batches import event_batches
-
     touched: dict[str, CatalogEntry] = {}
     messages: list[tuple[int, str, int, str, str]] = []
     ids: dict[str, str] = {}
     count = 0
-    for batch in event_batches(log, after, READ_BATCH):
-        for position, raw_id, _version, topic, state in batch.rows(kinds.KINDS):
-            if position > target:
-                break
-            count += 1
-            event = kinds.decode(topic, state)
-            key = ids.get(raw_id) or ids.setdefault(raw_id, str(UUID(raw_id)))
-            if isinstance(event, kinds.ExperimentCreated):
-                connection.execute(
-                    "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
-                )
-                continue
-            if isinstance(event, kinds.Started):
-                touched[key] = _started(key, position, event)
-                continue
-            entry = touched.get(key) or _load(connection, key)
-            if entry is None:
-                continue  # a conversation whose start is missing: nothing to list
-            touched[key] = entry
-            if isinstance(event, kinds.MessageCompleted):
-                messages.append((position, key, event.turn, event.agent, event.text))
-            _fold(entry, event)
-        _insert_messages(connection, messages)
-        if len(batch) and batch.last()[0] >= target:
-            break
+    for position, raw_id, topic, state in _stored(log, after, target):
+        count += 1
+        event = kinds.decode(topic, state)
+        key = ids.get(raw_id) or ids.setdefault(raw_id, str(UUID(raw_id)))
+        if isinstance(event, kinds.ExperimentCreated):
+            connection.execute(
+                "INSERT OR REPLACE INTO experiments VALUES (?, ?)", (key, event.name)
+            )
+            continue
+        if isinstance(event, kinds.Started):
+            touched[key] = _started(key, position, event)
+            continue
+        entry = touched.get(key) or _load(connection, key)
+        if entry is None:
+            continue  # a conversation whose start is missing: nothing to list
+        touched[key] = entry
+        if isinstance(event, kinds.MessageCompleted):
+            messages.append((position, key, event.turn, event.agent, event.text))
+            if len(messages) >= READ_BATCH:
+                _insert_messages(connection, messages)
+        _fold(entry, event)
     _insert_messages(connection, messages)
     for entry in touched.values():
         entry.cost = _cost(entry)
@@ -228,6 +224,28 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
         [entry.row() for entry in touched.values()],
     )
     return count
+
+
+def _stored(log: EventLog, after: int, target: int) -> Iterator[tuple[int, str, str, bytes]]:
+    """(position, aggregate id, topic, state) of the catalog's events in (after, target].
+
+    A long way behind (a first listing), the store's Arrow batches, which read a SQLite
+    store's table without a Python object per event; a few events behind, the store's
+    own topic-filtered read, which spares loading Arrow (a third of a second).
+    """
+    if target - after > BULK:
+        from eventlog.batches import event_batches
+
+        for batch in event_batches(log, after, READ_BATCH):
+            for position, raw_id, _version, topic, state in batch.rows(kinds.KINDS):
+                if position > target:
+                    return
+                yield position, raw_id, topic, state
+        return
+    for stored in log.read_notifications(after, kinds.event_classes(), READ_BATCH):
+        if stored.id > target:
+            return
+        yield stored.id, str(stored.originator_id), stored.topic, stored.state
 
 
 def _insert_messages(connection: sqlite3.Connection, messages: list[Any]) -> None:

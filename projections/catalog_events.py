@@ -80,3 +80,20 @@ DECODERS = {topic: msgspec.json.Decoder(kind) for topic, kind in KINDS.items()}
 def decode(topic: str, state: bytes) -> msgspec.Struct:
     """The catalog's fields of one stored event of a topic in KINDS."""
     return DECODERS[topic].decode(state)
+
+
+def event_classes() -> tuple[type, ...]:
+    """The domain's classes of the topics in KINDS (for a store's topic-filtered read)."""
+    from pidgin.domain import Conversation
+    from pidgin.domain.experiment import Experiment
+
+    return (
+        Conversation.ConversationStarted,
+        Conversation.MessageCompleted,
+        Conversation.TurnCompleted,
+        Conversation.ProviderErrored,
+        Conversation.ConversationPaused,
+        Conversation.ConversationResumed,
+        Conversation.ConversationEnded,
+        Experiment.ExperimentCreated,
+    )

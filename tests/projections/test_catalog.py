@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from eventlog import open_store
+from eventlog.transfer import copy_store
 from pidgin.domain import AgentSpec, Conversation
 from projections import catalog_db
 from projections.catalog_filters import Filters, select
@@ -148,13 +149,24 @@ def test_read_only_catalog_folder_works_in_memory(tmp_path: Path) -> None:
     assert not catalog_path(log.url, tmp_path).exists()
 
 
-def test_the_catalog_agrees_with_the_domain_events_of_an_old_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+@pytest.mark.parametrize("bulk", [True, False])
+def test_the_catalog_agrees_with_the_domain_events_of_an_old_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, bulk: bool
+) -> None:
     """The catalog decodes stored states itself: it must read what the domain reads,
-    here on a log written by the first round's code (chat, experiment, branch)."""
+    here on a log written by the first round's code (chat, experiment, branch), whether
+    it catches up in bulk (Arrow batches) or event by event."""
+    monkeypatch.setattr(catalog_db, "BULK", 0 if bulk else 10**9)
     fixture = Path(__file__).parents[1] / "fixtures" / "round1_log" / "events.jsonl"
     (tmp_path / "log").mkdir()
     shutil.copy(fixture, tmp_path / "log" / "events.jsonl")
-    with open_store(f"jsonl://{tmp_path / 'log'}", create=False) as log:
+    url = f"jsonl://{tmp_path / 'log'}"
+    if kind == "sqlite":
+        with open_store(url, create=False) as source, open_store(_url(tmp_path / "e.db")) as copy:
+            copy_store(source, copy, lambda n: None)
+        url = _url(tmp_path / "e.db")
+    with open_store(url, create=False) as log:
         views = read_conversations(log)
         with open_catalog(log, tmp_path) as connection:
             listed = select(connection, Filters())
@@ -214,3 +226,12 @@ def test_a_damaged_catalog_is_rebuilt_from_the_log(tmp_path: Path) -> None:
         catalog_path(log.url, tmp_path).write_bytes(b"not a catalog at all " * 100)
         assert [e.turns for e in _listed(log, tmp_path)] == [1, 2]
     assert catalog_path(log.url, tmp_path).read_bytes().startswith(b"SQLite format 3")
+
+
+def test_the_event_classes_are_the_decoded_topics() -> None:
+    from eventsourcing.utils import get_topic
+
+    from projections import catalog_events
+
+    topics = [get_topic(cls) for cls in catalog_events.event_classes()]
+    assert topics == list(catalog_events.KINDS)
