@@ -160,6 +160,9 @@ class EventLog:
                 batch = self._app.recorder.select_notifications(
                     start=position, limit=batch_size, topics=topics, inclusive_of_start=False
                 )
+            except TypeError:  # the library's UUID(None): a row whose id is missing
+                problem = ValueError("a stored event's id is missing")
+                raise read_error(self.url.redacted, position, problem) from None
             except (PersistenceError, sqlite3.Error, ValueError) as error:
                 raise read_error(self.url.redacted, position, error) from None
             yield from batch
@@ -167,13 +170,19 @@ class EventLog:
                 return
             position = batch[-1].id
 
-    def read_checked(self, after: int = 0) -> Iterator[Notification]:
+    def read_checked(
+        self,
+        after: int = 0,
+        event_types: Sequence[type] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[Notification]:
         """The stored events, still encoded, each checked as :meth:`decode` checks it
-        (one CRC when it carries a checksum): for moving events verbatim (export, copy)
-        without moving damage. Raises :class:`DamagedEventError`."""
+        (one CRC when it carries a checksum): for moving events verbatim (export, copy),
+        or decoding them another way (the catalog), without passing damage on.
+        Raises :class:`DamagedEventError`."""
         from eventlog.checksum import verified
 
-        for notification in self.read_notifications(after):
+        for notification in self.read_notifications(after, event_types, batch_size):
             if not verified(notification.topic, notification.state):
                 self.decode(notification)
             yield notification

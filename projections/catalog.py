@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from eventlog import EventLog
+from eventlog import DamagedEventError, EventLog
 from pidgin.domain import Conversation
 from projections.conversation_view import ConversationView, fold_conversations
 
@@ -25,9 +26,21 @@ def list_conversations(log: EventLog) -> list[ConversationView]:
 
 
 def started_ids(log: EventLog) -> list[UUID]:
-    """Every conversation's id, from its ConversationStarted event (not decoded)."""
-    notifications = log.read_notifications(event_types=(Conversation.ConversationStarted,))
-    return [UUID(str(notification.originator_id)) for notification in notifications]
+    """Every conversation's id, from its ConversationStarted event (checked, not decoded
+    unless it has no checksum). Raises :class:`DamagedEventError` for a damaged one."""
+    notifications = log.read_checked(event_types=(Conversation.ConversationStarted,))
+    return [_conversation_id(log, n.id, n.originator_id) for n in notifications]
+
+
+def _conversation_id(log: EventLog, position: int, found: Any) -> UUID:
+    """``found`` as a UUID (the stores give one), or the error naming its position."""
+    if isinstance(found, UUID):
+        return found
+    try:
+        return UUID(str(found))
+    except (TypeError, ValueError):
+        reason = f"its conversation id {str(found)[:40]!r} is not an id"
+        raise DamagedEventError(log.url.redacted, f"position {position}", reason) from None
 
 
 def match_conversations(

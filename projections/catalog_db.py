@@ -21,6 +21,7 @@ from uuid import UUID
 
 import msgspec
 
+from eventlog.errors import DamagedEventError
 from projections import catalog_events as kinds
 
 if TYPE_CHECKING:
@@ -138,11 +139,13 @@ def update(connection: sqlite3.Connection, log: EventLog) -> int:
         if position and (position > target or _anchor(log, position) != _stored_anchor(connection)):
             _reset(connection)
             position = 0
-        applied = 0
-        if position < target:
-            applied = _apply(connection, log, position, target)
-            _set_meta(connection, "position", str(target))
-            _set_meta(connection, "anchor", _anchor(log, target) or "")
+        # Read even when the store's newest position says there is nothing new: a
+        # damaged file can say 0 and still hold events (one query when up to date).
+        reached = [position]
+        applied = _apply(connection, log, position, target, reached)
+        if reached[0] > position:
+            _set_meta(connection, "position", str(reached[0]))
+            _set_meta(connection, "anchor", _anchor(log, reached[0]) or "")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -184,19 +187,25 @@ def _reset(connection: sqlite3.Connection) -> None:
     _set_meta(connection, "position", "0")
 
 
-def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: int) -> int:
-    """Fold the catalog events in (after, target] into the tables.
+def _apply(
+    connection: sqlite3.Connection, log: EventLog, after: int, target: int, reached: list[int]
+) -> int:
+    """Fold the catalog events after ``after`` into the tables; ``reached[0]`` becomes
+    the position read up to (see :func:`_stored`).
 
-    Reads the stored events in bulk (Arrow batches, straight from a SQLite store's table)
-    and decodes only the states of the topics the catalog reads.
+    Decodes only the states of the topics the catalog reads.
     """
     touched: dict[str, CatalogEntry] = {}
     messages: list[tuple[int, str, int, str, str]] = []
     ids: dict[str, str] = {}
     count = 0
-    for position, raw_id, topic, state in _stored(log, after, target):
+    for position, raw_id, topic, state in _stored(log, after, target, reached):
         count += 1
-        event = kinds.decode(topic, state)
+        try:
+            event = kinds.decode(topic, state)
+        except msgspec.MsgspecError as error:  # checked above: only a catalog out of step
+            reason = f"not readable by the catalog: {error}"
+            raise DamagedEventError(log.url.redacted, f"position {position}", reason) from None
         key = ids.get(raw_id) or ids.setdefault(raw_id, str(UUID(raw_id)))
         if isinstance(event, kinds.ExperimentCreated):
             connection.execute(
@@ -226,12 +235,17 @@ def _apply(connection: sqlite3.Connection, log: EventLog, after: int, target: in
     return count
 
 
-def _stored(log: EventLog, after: int, target: int) -> Iterator[tuple[int, str, str, bytes]]:
-    """(position, aggregate id, topic, state) of the catalog's events in (after, target].
+def _stored(
+    log: EventLog, after: int, target: int, reached: list[int]
+) -> Iterator[tuple[int, str, str, bytes]]:
+    """(position, aggregate id, topic, state) of the catalog's events after ``after``:
+    up to ``target`` in bulk, else to the end; ``reached[0]`` is set to the last position.
 
     A long way behind (a first listing), the store's Arrow batches, which read a SQLite
     store's table without a Python object per event; a few events behind, the store's
-    own topic-filtered read, which spares loading Arrow (a third of a second).
+    own read, which spares loading Arrow (a third of a second). Both check every event
+    in the range as every reader does (checksum, else its class's fields), not only the
+    catalog's: an event whose topic was damaged must not silently drop out of a listing.
     """
     if target - after > BULK:
         from eventlog.batches import event_batches
@@ -239,13 +253,15 @@ def _stored(log: EventLog, after: int, target: int) -> Iterator[tuple[int, str, 
         for batch in event_batches(log, after, READ_BATCH):
             for position, raw_id, _version, topic, state in batch.rows(kinds.KINDS):
                 if position > target:
+                    reached[0] = target
                     return
                 yield position, raw_id, topic, state
+            reached[0] = min(target, batch.last()[0])
         return
-    for stored in log.read_notifications(after, kinds.event_classes(), READ_BATCH):
-        if stored.id > target:
-            return
-        yield stored.id, str(stored.originator_id), stored.topic, stored.state
+    for stored in log.read_checked(after, batch_size=READ_BATCH):
+        reached[0] = stored.id
+        if stored.topic in kinds.KINDS:
+            yield stored.id, str(stored.originator_id), stored.topic, stored.state
 
 
 def _insert_messages(connection: sqlite3.Connection, messages: list[Any]) -> None:

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from eventlog import open_store
+from eventlog import DamagedEventError, open_store, parse_store_url
 from eventlog.transfer import copy_store
 from pidgin.domain import AgentSpec, Conversation
 from projections import catalog_db
+from projections.catalog import started_ids
 from projections.catalog_filters import Filters, select
 from projections.catalog_open import catalog_path, open_catalog
 from projections.catalog_search import search
 from projections.conversation_view import read_conversations
 from projections.transcripts import total_cost
+from tests.eventlog import damage
 from tests.eventlog.stores import fresh_store_url
 
 
@@ -235,3 +237,40 @@ def test_the_event_classes_are_the_decoded_topics() -> None:
 
     topics = [get_topic(cls) for cls in catalog_events.event_classes()]
     assert topics == list(catalog_events.KINDS)
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["incremental", "bulk"])
+@pytest.mark.parametrize("case", sorted(damage.STATE_EDITS))
+def test_a_damaged_event_stops_the_catalog_with_its_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, bulk: bool
+) -> None:
+    """Both reading paths check every event as every reader does (a catalog event or
+    not: a damaged topic must not drop a message silently); the catalog stays put."""
+    path = tmp_path / "events.db"
+    with open_store(_url(path)) as log:
+        log.save(_conversation(1))
+        assert len(_listed(log, tmp_path)) == 1
+        later = _conversation(2)
+        log.save(later)
+        damaged = log.max_position() - 1  # the last message of the second conversation
+    damage.edit_sqlite(path, damaged, damage.STATE_EDITS[case])
+    monkeypatch.setattr(catalog_db, "BULK", -1 if bulk else 10**9)
+    with (
+        open_store(_url(path), create=False) as log,
+        pytest.raises(DamagedEventError, match=f"at position {damaged}:"),
+    ):
+        _listed(log, tmp_path)
+    with sqlite3.connect(catalog_path(parse_store_url(_url(path)), tmp_path)) as catalog:
+        assert catalog.execute("SELECT count(*) FROM conversations").fetchone() == (1,)
+
+
+def test_started_ids_name_a_damaged_start(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with open_store(_url(path)) as log:
+        log.save(_conversation(1))
+    damage.edit_sqlite(path, 1, damage.STATE_EDITS["cut JSON"])
+    with (
+        open_store(_url(path), create=False) as log,
+        pytest.raises(DamagedEventError, match="at position 1:"),
+    ):
+        started_ids(log)
