@@ -26,8 +26,9 @@ from projections import catalog_events as kinds
 
 if TYPE_CHECKING:
     from eventlog import EventLog
+    from projections.costs import AgentTotals
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 TABLES = ("meta", "experiments", "conversations", "messages")
 READ_BATCH = 20_000
 BULK = 20_000
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     max_turns INTEGER NOT NULL, turns INTEGER NOT NULL, convergence REAL,
     end_reason TEXT, ended_at TEXT, paused_reason TEXT, errors INTEGER NOT NULL,
     tokens_in_a INTEGER NOT NULL, tokens_out_a INTEGER NOT NULL,
-    tokens_in_b INTEGER NOT NULL, tokens_out_b INTEGER NOT NULL, cost REAL
+    tokens_in_b INTEGER NOT NULL, tokens_out_b INTEGER NOT NULL, cost REAL,
+    totals TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_by_position ON conversations (position);
 CREATE TABLE IF NOT EXISTS messages (
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS messages (
 COLUMNS = (
     "id, position, started_at, name, experiment_id, model_a, model_b, agents, max_turns, "
     "turns, convergence, end_reason, ended_at, paused_reason, errors, "
-    "tokens_in_a, tokens_out_a, tokens_in_b, tokens_out_b, cost"
+    "tokens_in_a, tokens_out_a, tokens_in_b, tokens_out_b, cost, totals"
 )
 
 
@@ -83,6 +85,8 @@ class CatalogEntry:
     tokens_out_b: int
     cost: float | None = None
     """US dollars at the prices recorded when it started; None when a price is unknown."""
+    totals: str = "{}"
+    """Each agent's projections.costs.AgentTotals as JSON (cache and gateway costs)."""
 
     @property
     def status(self) -> str:
@@ -195,7 +199,10 @@ def _apply(
 
     Decodes only the states of the topics the catalog reads.
     """
+    from projections.costs import AgentTotals, add_message, conversation_cost
+
     touched: dict[str, CatalogEntry] = {}
+    sums: dict[str, dict[str, AgentTotals]] = {}
     messages: list[tuple[int, str, int, str, str]] = []
     ids: dict[str, str] = {}
     count = 0
@@ -221,12 +228,16 @@ def _apply(
         touched[key] = entry
         if isinstance(event, kinds.MessageCompleted):
             messages.append((position, key, event.turn, event.agent, event.text))
+            agents = sums.get(key) or sums.setdefault(key, _totals(entry))
+            add_message(agents.setdefault(event.agent, AgentTotals()), event)
             if len(messages) >= READ_BATCH:
                 _insert_messages(connection, messages)
         _fold(entry, event)
     _insert_messages(connection, messages)
-    for entry in touched.values():
-        entry.cost = _cost(entry)
+    for key, entry in touched.items():
+        agents = sums.get(key) or _totals(entry)
+        entry.totals = msgspec.json.encode(agents).decode()
+        entry.cost = conversation_cost(msgspec.json.decode(entry.agents), agents)
     connection.executemany(
         f"INSERT OR REPLACE INTO conversations ({COLUMNS}) "
         f"VALUES ({', '.join('?' * len(COLUMNS.split(',')))})",
@@ -269,14 +280,10 @@ def _insert_messages(connection: sqlite3.Connection, messages: list[Any]) -> Non
     messages.clear()
 
 
-def _cost(entry: CatalogEntry) -> float | None:
-    from projections.costs import conversation_cost
+def _totals(entry: CatalogEntry) -> dict[str, AgentTotals]:
+    from projections.costs import AgentTotals
 
-    totals = {
-        "a": (entry.tokens_in_a, entry.tokens_out_a),
-        "b": (entry.tokens_in_b, entry.tokens_out_b),
-    }
-    return conversation_cost(msgspec.json.decode(entry.agents), totals)
+    return msgspec.json.decode(entry.totals, type=dict[str, AgentTotals])
 
 
 def _started(key: str, position: int, event: Any) -> CatalogEntry:
@@ -306,12 +313,12 @@ def _started(key: str, position: int, event: Any) -> CatalogEntry:
 
 def _fold(entry: CatalogEntry, event: Any) -> None:
     if isinstance(event, kinds.MessageCompleted):
-        if event.agent == "a":
-            entry.tokens_in_a += event.tokens_in
-            entry.tokens_out_a += event.tokens_out
+        if event.agent == "a":  # an unknown count (None) adds nothing, as in costs
+            entry.tokens_in_a += event.tokens_in or 0
+            entry.tokens_out_a += event.tokens_out or 0
         else:
-            entry.tokens_in_b += event.tokens_in
-            entry.tokens_out_b += event.tokens_out
+            entry.tokens_in_b += event.tokens_in or 0
+            entry.tokens_out_b += event.tokens_out or 0
     elif isinstance(event, kinds.TurnCompleted):
         if event.turn >= entry.turns:
             entry.turns, entry.convergence = event.turn, event.convergence

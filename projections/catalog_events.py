@@ -29,11 +29,16 @@ class Started(msgspec.Struct):
 
 
 class MessageCompleted(msgspec.Struct):
+    """Versions 1 and 2 (version 2 added the cache and gateway fields; None: unknown)."""
+
     agent: str
     turn: int
     text: str
-    tokens_in: int
-    tokens_out: int
+    tokens_in: int | None
+    tokens_out: int | None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reported_cost_usd: float | None = None
 
 
 class TurnCompleted(msgspec.Struct):

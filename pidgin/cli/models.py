@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from pidgin.cli.text_table import Column
 
 
 def _price(value: float | None) -> str:
@@ -18,13 +23,14 @@ def _cache(value: float | None) -> str:
 def models_command(provider: str | None) -> None:
     """List every registered model: name, aliases, context window, prices in US dollars per
     million tokens (input / output / prompt cache read and write; ``-``: the input price),
-    the parameters a request may set, and whether its API key is set.
+    the parameters a request may set, and whether its API key is set. Cache prices and
+    parameters are shown when the terminal is wide enough for them.
 
     Add models in ~/.config/pidgin/models.toml ($XDG_CONFIG_HOME/pidgin/models.toml).
     Any ollama:MODEL or openai-compatible:MODEL can be used without registering it.
     """
     from pidgin.cli.common import UserError
-    from pidgin.cli.text_table import Column, render
+    from pidgin.cli.text_table import Column, render, terminal_width
     from pidgin.providers.keys import key_is_set
     from pidgin.providers.registry import load_registry, provider_settings, user_registry_path
 
@@ -65,9 +71,16 @@ def models_command(provider: str | None) -> None:
         Column("$ in", right=True),
         Column("$ out", right=True),
         Column("$ cache r/w", right=True),
-        Column("params", shrink_to=6),
+        Column("params", shrink_to=14),
         Column("key"),
     ]
+    # Cache prices and parameters are shown where they fit (not in 80 columns).
+    for optional in ("params", "$ cache r/w"):
+        if _narrowest(columns, rows) <= terminal_width():
+            break
+        drop = [c.header for c in columns].index(optional)
+        columns.pop(drop)
+        rows = [row[:drop] + row[drop + 1 :] for row in rows]
     title = f"{len(entries)} models · $: US dollars per million tokens"
     click.echo(render(columns, rows, title=title))
     for name, variables in missing.items():
@@ -82,3 +95,12 @@ def _context(tokens: int | None) -> str:
     if tokens >= 1_000_000:
         return f"{tokens / 1_000_000:.1f}M"
     return f"{tokens / 1000:.0f}k" if tokens >= 1000 else str(tokens)
+
+
+def _narrowest(columns: list[Column], rows: list[list[str]]) -> int:
+    """The table's width with every shrinkable column cut as far as it goes."""
+    sizes = [
+        min(c.shrink_to or 10**6, max([len(c.header), *(len(row[i]) for row in rows)]))
+        for i, c in enumerate(columns)
+    ]
+    return sum(sizes) + 2 * (len(sizes) - 1)

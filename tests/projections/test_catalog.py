@@ -274,3 +274,37 @@ def test_started_ids_name_a_damaged_start(tmp_path: Path) -> None:
         pytest.raises(DamagedEventError, match="at position 1:"),
     ):
         started_ids(log)
+
+
+def test_version_2_messages_cost_as_the_domain_says(tmp_path: Path) -> None:
+    """Unknown token counts, prompt-cache tokens and a gateway's reported cost: the
+    catalog's tokens and cost are the transcripts' own (and it reads such messages)."""
+    spec = AgentSpec(
+        model="m", provider="local", display_name="A", input_price_per_million=3.0,
+        output_price_per_million=15.0, cache_read_price_per_million=0.3,
+        cache_write_price_per_million=3.75,
+    )  # fmt: skip
+    conversation = Conversation.start(spec, spec, "Talk.", 2)
+    replies = [
+        {"tokens_in": 1000, "tokens_out": 50, "cache_read_tokens": 800, "cache_write_tokens": 100},
+        {"tokens_in": None, "tokens_out": None},
+        {"tokens_in": 10, "tokens_out": 5, "reported_cost_usd": 0.25},
+        {"tokens_in": 2000, "tokens_out": 70, "cache_read_tokens": 1500},
+    ]
+    counts = iter(replies)
+    for turn in (1, 2):
+        conversation.start_turn(turn)
+        for agent in ("a", "b"):
+            conversation.request_message(agent, turn)
+            conversation.complete_message(
+                agent, turn, "hi", time_to_first_token=None, duration=0.1, model="m",
+                **next(counts),
+            )  # fmt: skip
+        conversation.complete_turn(turn, 0.5)
+    with open_store(_url(tmp_path / "events.db")) as log:
+        log.save(conversation)
+        (entry,) = _listed(log, tmp_path)
+        (view,) = read_conversations(log)
+    assert (entry.tokens_in_a, entry.tokens_out_a) == view.tokens("a") == (1010, 55)
+    assert (entry.tokens_in_b, entry.tokens_out_b) == view.tokens("b") == (2000, 70)
+    assert entry.cost is not None and entry.cost == total_cost(view)
