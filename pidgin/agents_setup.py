@@ -12,7 +12,7 @@ from pidgin.domain import AGENT_IDS, AgentId, AgentSpec
 from pidgin.errors import PidginError
 from pidgin.providers import Provider, create_provider, resolve_model, shareable_base_url
 from pidgin.providers.keys import require_api_keys
-from pidgin.providers.pacing import Pacing, PacingFactory
+from pidgin.providers.pacing import MakeLimiter, Pacing, PacingFactory
 from pidgin.providers.registry import provider_settings
 
 
@@ -126,12 +126,13 @@ def build_agents(
 
 
 def providers_for(
-    specs: Mapping[AgentId, AgentSpec],
+    specs: Mapping[AgentId, AgentSpec], make_limiter: MakeLimiter | None = None
 ) -> tuple[dict[AgentId, Provider], dict[AgentId, Pacing]]:
-    """Providers and pacing for agents recorded in the log (to resume a conversation)."""
+    """Providers and pacing for agents recorded in the log (to resume a conversation);
+    ``make_limiter``: limiters other than this process's own (distributed workers)."""
     providers: dict[AgentId, Provider] = {}
     pacing: dict[AgentId, Pacing] = {}
-    pacing_factory = PacingFactory()
+    pacing_factory = PacingFactory(make_limiter)
     entries = {agent: resolve_model(spec.model) for agent, spec in specs.items()}
     require_api_keys(provider_settings(entry.provider) for entry in entries.values())
     for agent, spec in specs.items():

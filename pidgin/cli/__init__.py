@@ -21,6 +21,7 @@ from pidgin.cli.replay import replay
 from pidgin.cli.report import report
 from pidgin.cli.search import search_command
 from pidgin.cli.show import show
+from pidgin.cli.worker import worker_command
 
 LIGHT_COMMANDS = ("list", "search")
 
@@ -85,6 +86,8 @@ cli.add_command(query)
 cli.add_command(findings_command)
 cli.add_command(show)
 cli.add_command(report)
+
+cli.add_command(worker_command)
 
 
 def main() -> None:

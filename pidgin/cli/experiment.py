@@ -11,6 +11,7 @@ import click
 from pidgin.cli.awareness_options import awareness_options
 from pidgin.cli.common import (
     NO_EXPERIMENTS,
+    UserError,
     ensure_writable_directory,
     output_option,
     store_is_missing,
@@ -140,6 +141,12 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     help="Start no more conversations once the experiment has spent N tokens.",
 )
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Queue the conversations for `pidgin worker` processes on any number of machines "
+    "(needs a postgresql:// store) instead of running them here.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")
 @click.option("-y", "--yes", is_flag=True, help="Pull a missing Ollama model without asking.")
 @store_option
@@ -185,10 +192,22 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     pass_base_url_to_runner(spec.base_url)
     name = spec.name or default_name(settings)
     record = spec.model_dump(mode="json") | {"output": str(output.absolute())}
+    if options["distributed"]:
+        _require_server_store(url)
+        record["distributed"] = True
     created = Experiment.create(name, record, settings, spec.repetitions, spec.parallel)
     with open_store(url) as log:
         log.save(created)
     total = f"{spec.repetitions} conversations of {spec.turns} turns"
+    if options["distributed"]:
+        from pidgin.distributed.client import enqueue_experiment
+
+        queued = enqueue_experiment(url, created)
+        click.echo(f"Queued experiment {name}: {total}, {queued} jobs for workers.")
+        click.echo(f"  id:      {created.id}")
+        click.echo("  run:     pidgin worker --store URL   (on each machine, same store)")
+        click.echo(f"  status:  pidgin experiment status {str(created.id)[:8]} --store URL")
+        return
     if options["foreground"]:
         click.echo(f"Experiment {name} ({created.id}): {total}, in the foreground.")
         click.echo(f"Seed {settings['seed']} (--seed {settings['seed']} reruns it).")
@@ -204,6 +223,16 @@ def start(ctx: click.Context, /, spec_file: Path | None, **options: Any) -> None
     click.echo(f"  status:  pidgin experiment status {str(created.id)[:8]} --watch{_where(ctx)}")
     click.echo(f"  follow:  pidgin experiment attach {str(created.id)[:8]}{_where(ctx)}")
     click.echo(f"  log:     {log_path(output, created.id)}")
+
+
+def _require_server_store(url: str) -> None:
+    from eventlog import parse_store_url
+
+    if parse_store_url(url).scheme != "postgresql":
+        raise UserError(
+            "--distributed needs a postgresql:// store, which every worker reaches "
+            f"(the queue lives there), not {parse_store_url(url)}"
+        )
 
 
 def _where(ctx: click.Context) -> str:
@@ -404,6 +433,12 @@ def stop(reference: str, now: bool, no_wait: bool, store: str | None, output: Pa
 @experiment.command("resume")
 @click.argument("reference", metavar="ID")
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Queue the conversations for `pidgin worker` processes on any number of machines "
+    "(needs a postgresql:// store) instead of running them here.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")
 @store_option
 @output_option

@@ -93,6 +93,7 @@ class Experiment(Aggregate):
         self.finished: dict[UUID, str] = {}
         self.state = "running"
         self.budget_reached: tuple[str, float, float] | None = None
+        self.stopped_immediately = False
 
     @classmethod
     def create(
@@ -229,6 +230,7 @@ class Experiment(Aggregate):
     @event(ExperimentStopped)
     def _on_stopped(self, immediate: bool, completed: int, failed: int, interrupted: int) -> None:
         self.state = "stopped"
+        self.stopped_immediately = immediate
 
     @event(ExperimentBudgetReached)
     def _on_budget_reached(self, kind: str, limit: float, spent: float, not_started: int) -> None:

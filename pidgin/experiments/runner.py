@@ -147,6 +147,23 @@ class ExperimentRunner:
         self._finish()
         return self._outcome
 
+    async def run_conversation(self, cid: UUID) -> str:
+        """Run one scheduled conversation (a distributed job) and, if it was the last one
+        unfinished, complete the experiment; returns the experiment's state after.
+
+        Nothing happens once the experiment is over (a stopped experiment's queued jobs).
+        """
+        experiment: Experiment = self._log.load(self._experiment_id)
+        if experiment.is_over:
+            return experiment.state
+        task = asyncio.create_task(self._run_one(experiment, cid, asyncio.Semaphore(1)))
+        self._tasks = [task]
+        await asyncio.gather(task, return_exceptions=True)
+        experiment = self._log.load(self._experiment_id)
+        if not self._stopping and not experiment.unfinished():
+            experiment = update_experiment(self._log, self._experiment_id, Experiment.complete)
+        return experiment.state
+
     async def _run_one(self, experiment: Experiment, cid: UUID, limit: asyncio.Semaphore) -> None:
         async with limit:
             if self._stopping:
