@@ -406,6 +406,9 @@ def stop(reference: str, now: bool, no_wait: bool, store: str | None, output: Pa
         if current.state in ("completed", "stopped", "failed"):
             click.echo(f"Experiment {current.name} is already {current.state}; nothing to stop.")
             return
+        if current.queue is not None:
+            _stop_distributed(log, eid, now=now, wait=not no_wait, output=output)
+            return
         if not current.runners:
             update_experiment(log, eid, lambda e: e.stop(now))
             click.echo(f"No runner of {current.name} is alive; recorded it as stopped.")
@@ -430,15 +433,55 @@ def stop(reference: str, now: bool, no_wait: bool, store: str | None, output: Pa
         )
 
 
+def _stop_distributed(log: Any, eid: Any, *, now: bool, wait: bool, output: Path) -> None:
+    """Record the stop in the log (every worker looks there between messages) and cancel
+    the jobs no worker has taken yet."""
+    import time
+
+    from pidgin.distributed.client import cancel_queued
+    from pidgin.experiments.runner import update_experiment
+    from pidgin.experiments.status import read_status
+
+    update_experiment(log, eid, lambda e: e.stop(now))
+    cancelled = cancel_queued(log.url, eid)
+    current = read_status(log, eid, output, conversations=False)
+    assert current.queue is not None
+    click.echo(
+        f"Recorded the stop of {current.name}; cancelled {cancelled} queued jobs; "
+        f"{current.queue['running']} running conversations "
+        + ("end now (interrupted)." if now else "pause after their current message.")
+    )
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    while wait and current.queue and current.queue["running"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        current = read_status(log, eid, output, conversations=False)
+    if wait and current.queue and current.queue["running"]:
+        raise click.ClickException(
+            f"{current.queue['running']} conversations still running after "
+            f"{STOP_WAIT_SECONDS:.0f}s (are their workers alive?)"
+        )
+
+
+def _resume_distributed(url: str, eid: Any, name: str) -> None:
+    """Queue again every unfinished conversation (one already queued is left as it is)."""
+    import os
+
+    from eventlog import open_store
+    from pidgin.distributed.client import enqueue_experiment
+    from pidgin.experiments.runner import update_experiment
+
+    with open_store(url, create=False) as log:
+        experiment = update_experiment(log, eid, lambda e: e.mark_resumed(os.getpid()))
+        queued = enqueue_experiment(log.url, experiment)
+    click.echo(
+        f"Resumed experiment {name}: queued {queued} jobs for the "
+        f"{len(experiment.unfinished())} unfinished conversations; workers take them up."
+    )
+
+
 @experiment.command("resume")
 @click.argument("reference", metavar="ID")
 @click.option("--foreground", is_flag=True, help="Run in this terminal instead of a daemon.")
-@click.option(
-    "--distributed",
-    is_flag=True,
-    help="Queue the conversations for `pidgin worker` processes on any number of machines "
-    "(needs a postgresql:// store) instead of running them here.",
-)
 @click.option("-q", "--quiet", is_flag=True, help="With --foreground: progress lines only.")
 @store_option
 @output_option
@@ -463,6 +506,9 @@ def resume(
         current = read_status(log, eid, output, conversations=False)
     if current.state == "completed":
         click.echo(f"Experiment {current.name} has already completed; nothing to resume.")
+        return
+    if current.queue is not None:
+        _resume_distributed(url, eid, current.name)
         return
     if current.runners:
         pids = ", ".join(map(str, current.runners))

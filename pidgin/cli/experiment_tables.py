@@ -55,7 +55,10 @@ def status_view(status: ExperimentStatus) -> RenderableType:
     runners = ", ".join(str(pid) for pid in status.runners) or "none alive"
     summary.add_row("Experiment", f"{status.name} ({status.experiment_id})")
     summary.add_row("Status", _styled(status.state))
-    summary.add_row("Runner PIDs", runners)
+    if status.queue is not None:
+        summary.add_row("Queue", ", ".join(f"{n} {state}" for state, n in status.queue.items()))
+    else:
+        summary.add_row("Runner PIDs", runners)
     summary.add_row("Models", f"{status.models[0]} ↔ {status.models[1]}")
     summary.add_row(
         "Progress",
@@ -74,7 +77,7 @@ def status_view(status: ExperimentStatus) -> RenderableType:
         table.add_row(
             str(c.index + 1),
             str(c.conversation_id)[:8],  # A unique prefix: every command accepts one.
-            _styled(c.state),
+            _styled(c.state) + (f" ({c.worker})" if c.worker else ""),
             f"{c.turns}/{c.max_turns}" if c.max_turns else "-",
             c.end_reason or "",
             f"{c.tokens_in + c.tokens_out:,}",
@@ -122,6 +125,7 @@ def status_document(status: ExperimentStatus) -> dict[str, Any]:
         "name": status.name,
         "status": status.state,
         "runners": status.runners,
+        "queue": status.queue,
         "created_at": status.created_at.isoformat(),
         "models": {"a": status.models[0], "b": status.models[1]},
         "total": status.total,
@@ -141,6 +145,7 @@ def status_document(status: ExperimentStatus) -> dict[str, Any]:
                 "tokens_out": c.tokens_out,
                 "cost_usd": c.cost,
                 "errors": c.errors,
+                "worker": c.worker,
             }
             for c in status.conversations
         ],

@@ -30,6 +30,8 @@ class ConversationStatus:
     cost: float | None = None
     errors: int = 0
     convergence: float | None = None
+    worker: str | None = None
+    """Distributed experiments: the queue's worker running it (``worker 3``)."""
 
 
 @dataclass
@@ -48,6 +50,8 @@ class ExperimentStatus:
     conversations: list[ConversationStatus] = field(default_factory=list)
     budget: str | None = None
     """The experiment's budget and, once reached, that no more conversations start."""
+    queue: dict[str, int] | None = None
+    """Distributed experiments: the jobs by state (queued, running, stalled, done, failed)."""
 
     @property
     def finished(self) -> int:
@@ -107,8 +111,9 @@ def read_status(
     output = output_of(experiment, default_output)
     directory = experiment_dir(output, experiment_id)
     runners = live_runners(directory) if directory.is_dir() else []
+    jobs = queue_view(log, experiment) if experiment.spec.get("distributed") else None
     state = experiment.state
-    if state == "running" and not runners:
+    if state == "running" and not runners and jobs is None:
         state = "interrupted"
     settings = experiment.settings
     status = ExperimentStatus(
@@ -123,12 +128,50 @@ def read_status(
         output=output,
         runners=runners,
         budget=_budget_text(experiment),
+        queue=jobs.counts if jobs is not None else None,
     )
     if conversations:
         views = {v.conversation_id: v for v in read_conversations(log, experiment.scheduled)}
         for index, cid in enumerate(experiment.scheduled):
-            status.conversations.append(_conversation_status(cid, index, views.get(cid), runners))
+            conversation = _conversation_status(cid, index, views.get(cid), runners)
+            if jobs is not None:
+                jobs.apply(conversation)
+            status.conversations.append(conversation)
     return status
+
+
+@dataclass
+class QueueView:
+    """Where a distributed experiment's jobs are, from procrastinate's tables."""
+
+    counts: dict[str, int]
+    by_conversation: dict[UUID, tuple[str, str | None]]  # state, worker
+
+    def apply(self, conversation: ConversationStatus) -> None:
+        """A conversation not ended or paused in the log is as its job says."""
+        found = self.by_conversation.get(conversation.conversation_id)
+        if found is None or conversation.state in ("ended", "paused"):
+            return
+        conversation.state, conversation.worker = found
+
+
+def queue_view(log: EventLog, experiment: Experiment) -> QueueView:
+    from pidgin.distributed.client import job_states
+    from pidgin.distributed.worker import HEARTBEAT_SECONDS, STALLED_AFTER_HEARTBEATS
+
+    stalled_after = HEARTBEAT_SECONDS * STALLED_AFTER_HEARTBEATS
+    counts = dict.fromkeys(("queued", "running", "stalled", "done", "failed"), 0)
+    by_conversation: dict[UUID, tuple[str, str | None]] = {}
+    for job in job_states(log.url, experiment.id):
+        if job.status == "doing":
+            stalled = job.heartbeat_age is None or job.heartbeat_age > stalled_after
+            state = "stalled" if stalled else "running"
+        else:
+            state = {"todo": "queued", "succeeded": "done"}.get(job.status, "failed")
+        counts[state] += 1
+        worker = f"worker {job.worker_id}" if job.worker_id is not None else None
+        by_conversation[job.conversation_id] = (state, worker if state == "running" else None)
+    return QueueView(counts, by_conversation)
 
 
 def _conversation_status(

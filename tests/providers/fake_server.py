@@ -17,6 +17,7 @@ import asyncio
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ class SeenRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    at: float = field(default_factory=time.time)
+    """When it arrived (wall clock: other processes' requests are compared)."""
 
 
 @dataclass
