@@ -1,0 +1,71 @@
+"""Workers in separate processes on the real PostgreSQL store: every conversation runs
+exactly once, a worker killed outright loses nothing, rate limits hold across workers."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from pathlib import Path
+
+from eventlog import open_store
+from tests.distributed.workers import (
+    check_every_conversation_once,
+    experiment_state,
+    start_experiment,
+    start_worker,
+    wait_until,
+    workers,
+)
+from tests.eventlog.stores import postgres_test_url, reset_postgres
+
+
+def fresh_postgres() -> str:
+    url = postgres_test_url()
+    reset_postgres(url)
+    return url
+
+
+def test_three_workers_run_thirty_conversations_exactly_once(tmp_path: Path) -> None:
+    url = fresh_postgres()
+    eid = start_experiment(url, tmp_path, "-r", "30", "-t", "2", "--name", "thirty")
+    with workers(url, tmp_path, 3, "--concurrency", "4"):
+        wait_until(lambda: experiment_state(url, eid) == "completed", 240, "the experiment")
+    check_every_conversation_once(url, eid, turns=2)
+    transcripts = list((tmp_path / "out" / "transcripts").glob("*.md"))
+    assert len(transcripts) == 30
+
+
+def test_a_worker_killed_outright_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    rng = random.Random(17)
+    for trial in range(2):
+        kill_after = rng.randint(40, 250)  # events recorded before the kill
+        kill_one_worker_then_finish(tmp_path / f"trial{trial}", kill_after)
+
+
+def kill_one_worker_then_finish(directory: Path, kill_after: int) -> None:
+    url = fresh_postgres()
+    directory.mkdir()
+    eid = start_experiment(url, directory, "-r", "8", "-t", "12", "--name", directory.name)
+    with open_store(url, create=False) as log:
+        base = log.max_position()
+
+    def progressed() -> bool:
+        with open_store(url, create=False) as log:
+            return log.max_position() - base >= kill_after
+
+    victim = start_worker(url, directory, "--concurrency", "4")
+    try:
+        wait_until(progressed, 120, f"{kill_after} events", poll=0.02)
+    finally:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    assert experiment_state(url, eid) == "running"
+    with workers(url, directory, 2, "--concurrency", "4"):
+        wait_until(
+            lambda: experiment_state(url, eid) == "completed",
+            240,
+            "the takeover",
+            logs=directory / "worker-logs",
+        )
+    check_every_conversation_once(url, eid, turns=12)
