@@ -18,6 +18,8 @@ from tests.distributed.workers import (
     workers,
 )
 from tests.eventlog.stores import postgres_test_url, reset_postgres
+from tests.providers.conftest import write_user_config
+from tests.providers.fake_server import FakeProviderServer
 
 
 def fresh_postgres() -> str:
@@ -69,3 +71,31 @@ def kill_one_worker_then_finish(directory: Path, kill_after: int) -> None:
             logs=directory / "worker-logs",
         )
     check_every_conversation_once(url, eid, turns=12)
+
+
+def test_four_workers_share_one_rate_limit(
+    tmp_path: Path, provider_env: FakeProviderServer
+) -> None:
+    """With R requests per window, the provider never sees more than R in any window,
+    whatever the number of workers (a short window stands in for a minute)."""
+    url = fresh_postgres()
+    limit, window = 4, 2.0
+    write_user_config(f"[providers.openai]\nrequests_per_minute = {limit}\n")
+    eid = start_experiment(url, tmp_path, "-r", "6", "-t", "2", "-a", "gpt-4o", "-b", "gpt-4o")
+    with workers(url, tmp_path, 4, "--concurrency", "2", "--rate-window", str(window)):
+        wait_until(
+            lambda: experiment_state(url, eid) == "completed",
+            240,
+            "the experiment",
+            logs=tmp_path / "worker-logs",
+        )
+    check_every_conversation_once(url, eid, turns=2)
+    arrivals = sorted(r.at for r in provider_env.requests("openai"))
+    assert len(arrivals) == 6 * 2 * 2
+    # A request is counted when its slot is taken and arrives a moment later (up to a few
+    # tenths of a second on a loaded machine): any span that much shorter than the window
+    # holds at most `limit` arrivals.
+    span = window - 0.5
+    busiest = max(sum(1 for t in arrivals if start <= t < start + span) for start in arrivals)
+    assert busiest <= limit, busiest
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) / limit - 1) * window * 0.9

@@ -17,8 +17,9 @@ from eventlog import open_store
 from pidgin.domain import Conversation
 from pidgin.domain.experiment import Experiment
 
-HEARTBEAT = "0.3"
-"""Seconds between heartbeats: a killed worker's jobs are queued again after 3 of them."""
+HEARTBEAT = "1"
+"""Seconds between heartbeats: a killed worker's jobs are queued again after 3 of them
+(shorter risks taking a live worker for dead when the machine is loaded)."""
 
 
 def start_worker(url: str, cwd: Path, *extra: str) -> subprocess.Popen[str]:
