@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventlog.url import StoreURL
+from pidgin.errors import PidginError
 
 if TYPE_CHECKING:
     import procrastinate
@@ -59,7 +60,12 @@ def make_app(
 ) -> procrastinate.App:
     """The app with the conversation task, on ``connector`` (tests: InMemoryConnector)
     or a psycopg connector to ``url``'s database."""
-    import procrastinate
+    try:
+        import procrastinate
+    except ImportError:
+        raise PidginError(
+            "distributed experiments need procrastinate: pip install 'pidgin[postgres]'"
+        ) from None
 
     from pidgin.distributed.job import run_conversation
 
