@@ -1,8 +1,10 @@
 """Marks in the live view where a pattern detector fires, and what a stop condition did.
 
-Runs the projection's detectors over the messages seen so far after each turn and
+Runs the projection's detectors after each turn over the latest WINDOW_TURNS turns and
 prints each episode once, when it starts (so a researcher watching sees the gratitude
-spiral begin, not only the report afterwards)."""
+spiral begin, not only the report afterwards). The window keeps the cost per turn flat
+in a long conversation (or while `experiment attach` catches up on thousands of turns);
+the projection's findings look at the whole conversation."""
 
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from pidgin.bus import EventBus
 from pidgin.domain import Conversation
 
 STYLE = "bold yellow"
+WINDOW_TURNS = 60
 
 
 class LiveFindings:
     def __init__(self, console: Console) -> None:
         self._console = console
         self._messages: list[tuple[int, str, str]] = []
-        self._shown: set[tuple[str, int]] = set()
+        self._active_until: dict[str, int] = {}  # detector → last turn of its latest episode
 
     def attach(self, bus: EventBus) -> None:
         bus.subscribe(Conversation.ConversationStarted, self.on_started)
@@ -29,7 +32,7 @@ class LiveFindings:
 
     def on_started(self, event: Conversation.ConversationStarted) -> None:
         self._messages.clear()
-        self._shown.clear()
+        self._active_until.clear()
 
     def on_completed(self, event: Conversation.MessageCompleted) -> None:
         self._messages.append((event.turn, event.agent, event.text))
@@ -37,11 +40,12 @@ class LiveFindings:
     def on_turn_completed(self, event: Conversation.TurnCompleted) -> None:
         from projections.patterns import ConversationText, detect
 
+        self._messages = [m for m in self._messages if m[0] > event.turn - WINDOW_TURNS]
         for finding in detect(ConversationText(self._messages)):
-            key = (finding.detector, finding.first_turn)
-            if key in self._shown:
-                continue
-            self._shown.add(key)
+            seen_until = self._active_until.get(finding.detector, 0)
+            self._active_until[finding.detector] = max(seen_until, finding.last_turn)
+            if finding.first_turn <= seen_until:
+                continue  # an episode already shown, still going on
             quote = finding.evidence[-1].quote if finding.evidence else ""
             self._console.print(
                 Text(

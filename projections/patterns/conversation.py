@@ -9,7 +9,8 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from itertools import islice
 
 from projections.patterns.lexicons import categories_of, count_extras
 
@@ -29,6 +30,40 @@ class Message:
     text: str
 
 
+@dataclass(frozen=True)
+class Features:
+    """What the detectors read from one message's text, computed once per text."""
+
+    lower: str
+    """Lower-cased, typographic apostrophes straightened."""
+    words: tuple[str, ...]
+    trigrams: frozenset[int]
+    """Its 3-word phrases, as hashes (set operations on ints are cheap)."""
+    lexicon: dict[str, int]
+    """Matches per lexicon category (projections.patterns.lexicons); read-only."""
+    symbol_share: float
+
+
+@lru_cache(maxsize=20_000)
+def features_of(text: str) -> Features:
+    """A message's features. Cached by text: the live view and the conductor run the
+    detectors after every turn over the whole conversation, which would otherwise
+    tokenise every earlier message again each time."""
+    lower = text.lower().replace("’", "'")
+    words = tuple((ASCII_WORD if lower.isascii() else WORD).findall(lower))
+    lexicon = count_extras(lower, text)
+    for word, times in Counter(words).items():
+        for category in categories_of(word):
+            lexicon[category] = lexicon.get(category, 0) + times
+    return Features(
+        lower=lower,
+        words=words,
+        trigrams=frozenset(map(hash, zip(words, words[1:], words[2:], strict=False))),
+        lexicon=lexicon,
+        symbol_share=symbol_share(text),
+    )
+
+
 class ConversationText:
     """The messages in the order they were spoken, and what detectors derive from them."""
 
@@ -38,17 +73,17 @@ class ConversationText:
         )
 
     @cached_property
+    def features(self) -> tuple[Features, ...]:
+        return tuple(features_of(m.text) for m in self.messages)
+
+    @cached_property
     def lower_texts(self) -> tuple[str, ...]:
-        """Each message lower-cased, typographic apostrophes straightened."""
-        return tuple(m.text.lower().replace("’", "'") for m in self.messages)
+        return tuple(f.lower for f in self.features)
 
     @cached_property
     def words(self) -> tuple[tuple[str, ...], ...]:
         """Each message's words, lower-cased, typographic apostrophes straightened."""
-        return tuple(
-            tuple((ASCII_WORD if text.isascii() else WORD).findall(text))
-            for text in self.lower_texts
-        )
+        return tuple(f.words for f in self.features)
 
     def word_spans(self, index: int) -> list[tuple[int, int]]:
         """Where each of message ``index``'s words is in its text (for quoting the
@@ -57,33 +92,25 @@ class ConversationText:
 
     @cached_property
     def trigrams(self) -> tuple[frozenset[int], ...]:
-        """Each message's 3-word phrases, as hashes (set operations on ints are cheap)."""
-        return tuple(frozenset(map(hash, zip(w, w[1:], w[2:], strict=False))) for w in self.words)
+        return tuple(f.trigrams for f in self.features)
 
     @cached_property
     def lexicon_counts(self) -> tuple[dict[str, int], ...]:
-        """Each message's matches per lexicon category (projections.patterns.lexicons)."""
-        counts = []
-        for message, lower, words in zip(self.messages, self.lower_texts, self.words, strict=True):
-            found = count_extras(lower, message.text)
-            for word, times in Counter(words).items():
-                for category in categories_of(word):
-                    found[category] = found.get(category, 0) + times
-            counts.append(found)
-        return tuple(counts)
+        return tuple(f.lexicon for f in self.features)
 
     def first_hit(self, index: int, category: str) -> tuple[int, int] | None:
         """The span of the first word of ``category`` in message ``index`` (None: only
         phrases or symbols matched)."""
-        for word, span in zip(self.words[index], self.word_spans(index), strict=False):
+        for position, word in enumerate(self.words[index]):
             if category in categories_of(word):
-                return span
+                found = next(islice(WORD.finditer(self.messages[index].text), position, None), None)
+                return found.span() if found is not None else None
         return None
 
     @cached_property
     def symbol_shares(self) -> tuple[float, ...]:
         """Each message's share of tokens that hold no letter or digit."""
-        return tuple(symbol_share(m.text) for m in self.messages)
+        return tuple(f.symbol_share for f in self.features)
 
     def by_turn(self) -> dict[int, list[int]]:
         """Turn → indexes of its messages."""
@@ -118,9 +145,10 @@ def symbol_share(text: str) -> float:
 
 
 def compression_ratio(text: str) -> float:
-    """Raw bytes over zlib-compressed bytes: higher means more repetitive text."""
+    """Raw bytes over zlib-compressed bytes (its fastest level: the ratio is compared
+    only with the same conversation's): higher means more repetitive text."""
     raw = text.encode("utf-8")
-    return len(raw) / len(zlib.compress(raw)) if raw else 1.0
+    return len(raw) / len(zlib.compress(raw, 1)) if raw else 1.0
 
 
 def jaccard(first: frozenset[int], second: frozenset[int]) -> float:

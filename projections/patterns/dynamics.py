@@ -246,7 +246,7 @@ def code_drift(conversation: ConversationText) -> list[Finding]:
     """A rising share of words that are not words of the language the conversation started
     in (a private code, an invented language)."""
     words = conversation.words
-    opening = [w for ws in words[:2] for w in ws]
+    opening = tuple(w for ws in words[:2] for w in ws)
     if len(opening) < DRIFT_MIN_WORDS:
         return []
     language = language_of(opening)

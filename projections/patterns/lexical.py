@@ -9,16 +9,22 @@ from projections.patterns.conversation import ConversationText
 from projections.patterns.findings import Evidence, Finding, clamp, quote, runs
 from projections.patterns.lexicons import ATTRACTOR_CATEGORIES
 
-STOP_TOKEN = re.compile(
-    r"\^C|^\s*\[?(?:END|EOF|FIN)\]?\s*\.?\s*$|<\|?(?:end|endoftext|im_end)\|?>|"
-    r"\b(?:this conversation is (?:now )?(?:over|ended|complete|finished)|"
-    r"end of (?:the |this )?conversation|i(?:'m| am) (?:ending|closing) (?:this|the|our) "
-    r"(?:conversation|exchange|dialogue))\b",
-    re.IGNORECASE | re.MULTILINE,
+STOP_TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (("^c",), re.compile(r"\^c")),
+    (("<",), re.compile(r"<\|?(?:end|endoftext|im_end)\|?>")),
+    (
+        ("conversation", "exchange", "dialogue"),
+        re.compile(
+            r"\b(?:this conversation is (?:now )?(?:over|ended|complete|finished)|"
+            r"end of (?:the |this )?conversation|i(?:'m| am) (?:ending|closing) "
+            r"(?:this|the|our) (?:conversation|exchange|dialogue))\b"
+        ),
+    ),
 )
-STOP_HINTS = ("^c", "<|", "conversation")
-"""Substrings (lower-cased) without which STOP_TOKEN's phrases cannot match; a message
-that is only END, EOF or FIN is short. Both are cheap tests made first."""
+"""Stop tokens (lower case), each searched for in the lower-cased message only when it
+holds one of its words: most messages hold none, and a search costs far more."""
+ONLY_END = re.compile(r"^\s*\[?(?:END|EOF|FIN)\]?\s*\.?\s*$", re.IGNORECASE | re.MULTILINE)
+"""A message (or a line of a short one) that is only END, EOF or FIN."""
 SHORT = 40
 
 SPIRAL_TURNS = 3
@@ -179,9 +185,11 @@ def stop_tokens(conversation: ConversationText) -> list[Finding]:
 
 
 def _stop_token(text: str) -> re.Match[str] | None:
-    if len(text) > SHORT and not any(hint in text.lower() for hint in STOP_HINTS):
-        return None
-    return STOP_TOKEN.search(text)
+    lower = text.lower()
+    for hints, pattern in STOP_TOKENS:
+        if any(hint in lower for hint in hints) and (found := pattern.search(lower)):
+            return found
+    return ONLY_END.search(text) if len(text) <= SHORT else None
 
 
 def empty_turns(conversation: ConversationText) -> list[Finding]:

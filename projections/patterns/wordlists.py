@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl")
 """Languages a conversation may start in (wordfreq's large lists); English is tried first."""
@@ -28,8 +28,10 @@ def _known(word: str, words: frozenset[str]) -> bool:
     )
 
 
-def known_share(words: Sequence[str], language: str) -> float:
-    """The share of ``words`` that are words of ``language`` (1.0 for no words)."""
+@lru_cache(maxsize=50_000)
+def known_share(words: tuple[str, ...], language: str) -> float:
+    """The share of ``words`` that are words of ``language`` (1.0 for no words); cached,
+    as the detectors run again after every turn over the same messages."""
     if not words:
         return 1.0
     vocab = vocabulary(language)
@@ -46,7 +48,7 @@ def unknown_words(words: Sequence[str], language: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if not _known(w, vocab)))
 
 
-def language_of(words: Sequence[str]) -> str:
+def language_of(words: tuple[str, ...]) -> str:
     """The language (of LANGUAGES) that knows most of ``words``."""
     best, best_share = LANGUAGES[0], known_share(words, LANGUAGES[0])
     if best_share >= CLEARLY:
