@@ -284,12 +284,16 @@ def _clock() -> str:
     return time.strftime("%H:%M:%S")
 
 
-def bring_up_to_date(store: str | None, output: Path) -> Path:
+def bring_up_to_date(
+    store: str | None, output: Path, *, rebuild: bool = False, metrics: bool = True
+) -> Path:
     """The default analysis database (OUTPUT/pidgin.duckdb), projected up to the end of
     the log first: for commands that read it (findings, reports)."""
     from eventlog import open_store
 
     database = output / DATABASE_FILE
+    if database.is_dir():
+        raise UserError(f"{database} is a directory, not a DuckDB database file")
     with open_store(store_url(store, output), create=False) as log, _as_user_errors(database):
-        _run(log, database, False, True, 0, 100_000, quiet=True)
+        _run(log, database, rebuild, metrics, 0, 100_000, quiet=True)
     return database

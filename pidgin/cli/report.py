@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from pidgin.cli.common import DEFAULT_OUTPUT, UserError, store_option, store_url
-from pidgin.cli.project import DATABASE_FILE, _as_user_errors
+from pidgin.cli.common import DEFAULT_OUTPUT, UserError, store_option
+from pidgin.cli.project import bring_up_to_date
 
 REPORT_FILE = "report.html"
 
@@ -71,18 +71,12 @@ def report(
       pidgin report words -o words.html
       pidgin report --compare words words-2
     """
-    from eventlog import open_store
-    from projections.analysis import project_to_duckdb
     from projections.report import ReportError, SelectionError, build_report
 
-    database = output / DATABASE_FILE
     target = out or output / REPORT_FILE
     if target.is_dir():
         raise UserError(f"{target} is a directory, not a file")
-    if database.is_dir():
-        raise UserError(f"{database} is a directory, not a DuckDB database file")
-    with open_store(store_url(store, output), create=False) as log, _as_user_errors(database):
-        project_to_duckdb(log, database, rebuild=rebuild, metrics=not no_metrics)
+    database = bring_up_to_date(store, output, rebuild=rebuild, metrics=not no_metrics)
     try:
         html = build_report(database, list(selection), compare=compare)
     except (ReportError, SelectionError) as error:
