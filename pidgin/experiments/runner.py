@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -143,8 +143,8 @@ class ExperimentRunner:
             asyncio.create_task(self._run_one(experiment, cid, limit))
             for cid in experiment.unfinished()
         ]
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._finish()
+        results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._finish(_first_failure(results))
         return self._outcome
 
     async def run_conversation(self, cid: UUID) -> str:
@@ -158,7 +158,10 @@ class ExperimentRunner:
             return experiment.state
         task = asyncio.create_task(self._run_one(experiment, cid, asyncio.Semaphore(1)))
         self._tasks = [task]
-        await asyncio.gather(task, return_exceptions=True)
+        (result,) = await asyncio.gather(task, return_exceptions=True)
+        failure = _first_failure([result])
+        if failure is not None:
+            raise failure  # the job is marked failed, and the queue shows it
         experiment = self._log.load(self._experiment_id)
         if not self._stopping and not experiment.unfinished():
             experiment = update_experiment(self._log, self._experiment_id, Experiment.complete)
@@ -272,7 +275,10 @@ class ExperimentRunner:
         for cid in experiment.unfinished():
             self._record_finished(cid)
 
-    def _finish(self) -> None:
+    def _finish(self, failure: BaseException | None = None) -> None:
+        """Record how the run ended: stopped, completed, or failed when a conversation
+        could not even start (a bug or a setting the log refuses), which would otherwise
+        leave the experiment "running" with nobody to run it."""
         if self._stopping:
             experiment = update_experiment(
                 self._log, self._experiment_id, lambda e: e.stop(self._immediate)
@@ -282,6 +288,12 @@ class ExperimentRunner:
             experiment = self._log.load(self._experiment_id)
             if not experiment.unfinished():
                 experiment = update_experiment(self._log, self._experiment_id, Experiment.complete)
+            elif failure is not None:
+                logger.error("conversation_not_started", error=repr(failure))
+                message = f"a conversation could not start: {failure}"
+                experiment = update_experiment(
+                    self._log, self._experiment_id, lambda e: e.fail(message)
+                )
         self._outcome.state = experiment.state
         self._outcome.counts = experiment.counts()
 
@@ -307,3 +319,11 @@ class ExperimentRunner:
         from projections.transcripts import rebuild_transcripts, write_files
 
         write_files(rebuild_transcripts(self._log, [cid]), self._transcripts)
+
+
+def _first_failure(results: Sequence[object]) -> BaseException | None:
+    """The first exception a conversation's task ended with (cancellations aside)."""
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            return result
+    return None

@@ -113,3 +113,28 @@ def test_a_runner_arriving_after_completion_changes_nothing(tmp_path):
         experiment = log.load(created.id)
         experiment.mark_resumed(123)  # What a runner that loaded it a moment earlier does.
         assert experiment.collect_events() == []
+
+
+def test_a_conversation_that_cannot_start_fails_the_experiment_visibly(tmp_path) -> None:
+    """A setting the domain refuses (here a recorded max_turns of 0, as a log written
+    by another tool might hold) used to leave the experiment 'running' with no runner."""
+    import asyncio
+
+    from eventlog import open_store
+    from pidgin.domain.experiment import Experiment
+    from pidgin.experiments.plan import conversation_settings
+    from pidgin.experiments.runner import ExperimentRunner
+    from pidgin.experiments.spec import ExperimentSpec
+    from tests.eventlog.stores import sqlite_url
+
+    spec = ExperimentSpec.model_validate({"repetitions": 2, "turns": 1})
+    settings = conversation_settings(spec, assume_yes=True) | {"max_turns": 0}
+    experiment = Experiment.create("broken", {}, settings, 2)
+    url = sqlite_url(tmp_path)
+    with open_store(url) as log:
+        log.save(experiment)
+        runner = ExperimentRunner(log, experiment.id, transcripts=tmp_path / "t")
+        outcome = asyncio.run(runner.run())
+        assert outcome.state == "failed"
+        failed: Experiment = log.load(experiment.id)
+        assert failed.state == "failed"
