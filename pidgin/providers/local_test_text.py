@@ -142,6 +142,11 @@ class Style:
     emoji: float
 
 
+MAX_WORDS = 300.0
+"""The longest reply aimed at: lengths follow each other's, and without a ceiling they
+random-walk upwards (30,000-word messages by turn 3,000 made a long run crawl)."""
+
+
 @lru_cache(maxsize=256)  # one per agent and conversation: asked again on every reply
 def _persona(opening: str, seed: int | None) -> tuple[Style, str, float]:
     """An agent's own style, favourite side topic and contraction habit, fixed for the
@@ -308,7 +313,7 @@ def compose_reply(
         rng, [lex.topics[main], lex.topics[favourite], lex.general, fresh], last, align
     )
     spread = 0.4 * (1 - align / 2)  # an aligned agent also keeps its length steadier
-    target = max(3.0, style.words * rng.uniform(1 - spread, 1 + spread))
+    target = min(MAX_WORDS, max(3.0, style.words * rng.uniform(1 - spread, 1 + spread)))
     if rng.chance(0.12 * (1 - align / 2)):  # now and then a one-liner, whatever the style
         if rng.chance(0.5):
             return writer.fill(rng.pick(t.QUESTIONS if rng.chance(0.5) else t.ECHOES))
