@@ -16,10 +16,6 @@ from pidgin.distributed.queue import TASK_NAME, enqueue, ensure_schema, make_app
 from pidgin.domain.experiment import Experiment
 
 
-def is_distributed(experiment: Experiment) -> bool:
-    return bool(experiment.spec.get("distributed"))
-
-
 def _providers(settings: dict[str, Any]) -> list[str]:
     return [settings["agent_a"]["provider"], settings["agent_b"]["provider"]]
 

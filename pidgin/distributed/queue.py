@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventlog.url import StoreURL
@@ -112,8 +112,3 @@ async def enqueue(
             continue
         deferred += 1
     return deferred
-
-
-def job_arguments(row: dict[str, Any]) -> tuple[str, str]:
-    args = row.get("args") or {}
-    return str(args.get("experiment_id", "")), str(args.get("conversation_id", ""))
